@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+// Bourse: a plugin-hosting runtime for market data.
+//
+// Module dependencies point one way:
+//   BourseCore ← BourseBus ← BourseRuntime ← BourseCLI
+//   BourseCore ← BoursePluginHost ← BourseRuntime
+//   BourseCore ← BourseGraph ← BourseRuntime
+// The plugin ABI header comes from PluginSDK/ (single source of truth).
+import PackageDescription
+
+let package = Package(
+    name: "bourse",
+    products: [
+        .executable(name: "bourse", targets: ["BourseCLI"]),
+    ],
+    dependencies: [
+        .package(path: "PluginSDK"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System libraries, each behind a modulemap and a shim.h.
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CArchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CSeccomp", providers: [.apt(["libseccomp-dev"])]),
+
+        /// Wrappers for Linux calls Swift cannot make directly.
+        .target(name: "CBourseSystem"),
+
+        /// Types only: errors, message model, topic names, interning, time.
+        .target(name: "BourseCore", dependencies: [
+            .product(name: "BoursePluginABI", package: "PluginSDK"),
+        ]),
+        /// The in-process publish/subscribe bus.
+        .target(name: "BourseBus", dependencies: ["BourseCore"]),
+        /// Loading plugin .so files and calling them through the C ABI.
+        .target(name: "BoursePluginHost", dependencies: [
+            "BourseCore",
+            .product(name: "BoursePluginABI", package: "PluginSDK"),
+        ]),
+        /// Graph files: parsing (with line/column positions) and static checks.
+        .target(name: "BourseGraph", dependencies: ["BourseCore", "Yams"]),
+        /// Building a graph of plugin instances on the bus and running it.
+        .target(name: "BourseRuntime", dependencies: [
+            "BourseCore", "BourseBus", "BoursePluginHost", "BourseGraph",
+            "CSQLite", "CArchive", "CSeccomp", "CBourseSystem",
+        ]),
+        /// Benchmarks run by `bourse bench` (speed is measured here, never in tests).
+        .target(name: "BourseBench", dependencies: ["BourseCore", "BourseBus", "CBourseSystem"]),
+        /// The `bourse` command.
+        .executableTarget(name: "BourseCLI", dependencies: [
+            "BourseRuntime", "BourseBench",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "BourseCoreTests", dependencies: ["BourseCore"]),
+        .testTarget(name: "BourseBusTests", dependencies: ["BourseBus"]),
+        .testTarget(name: "BoursePluginHostTests", dependencies: ["BoursePluginHost"]),
+        .testTarget(name: "BourseGraphTests", dependencies: ["BourseGraph"]),
+        .testTarget(name: "BourseRuntimeTests", dependencies: ["BourseRuntime"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,10 @@
+/* Compiles the ABI header once inside the SDK so that its layout asserts run
+ * on every build, and provides a symbol SwiftPM needs for a C target. */
+#include "bourse_plugin.h"
+
+/** The ABI version this copy of the header describes, as "major.minor". */
+const char *bourse_abi_header_version(void) {
+#define BOURSE_STR2(x) #x
+#define BOURSE_STR(x) BOURSE_STR2(x)
+    return BOURSE_STR(BOURSE_ABI_MAJOR) "." BOURSE_STR(BOURSE_ABI_MINOR);
+}

@@ -1,0 +1,228 @@
+import BourseCore
+import CBourseABI
+
+/// A bounded queue of messages for one subscriber: a ring of bytes holding
+/// message records (48-byte header + payload, padded to 8) back to back.
+///
+/// Many producers may push; one consumer drains. Pushing blocks while the
+/// queue is full (lossless back-pressure). The consumer reads messages in
+/// place, with no copy, and releases them when its callback returns.
+/// The queue ends when every registered producer has closed and it is empty.
+public final class MessageQueue: @unchecked Sendable {
+    /// Name used in errors (the subscribing node).
+    public let name: String
+    /// Capacity in bytes.
+    public let capacity: Int
+
+    private let lock = ConditionLock()
+    private let buffer: UnsafeMutableRawPointer
+    // Monotonic byte positions; used bytes = tail - head. Guarded by `lock`.
+    private var head = 0
+    private var tail = 0
+    private var openProducers = 0
+    private var aborted = false
+    private var consumerWaiting = false
+    private var producersWaiting = 0
+    // Consumer-only scratch (single consumer).
+    private var pointers: [UnsafePointer<bourse_message>?] = []
+    /// Messages pushed so far (for statistics).
+    public private(set) var pushedCount: Int = 0
+    /// Times a producer had to wait for space.
+    public private(set) var fullWaits: Int = 0
+
+    /// Pad records carry this type; they are never delivered.
+    private static let padType: UInt16 = 0
+    private static let headerSize = MemoryLayout<bourse_message>.size
+
+    /// Creates a queue of `capacity` bytes (rounded up to a multiple of 8,
+    /// at least 4 KiB).
+    public init(name: String, capacity: Int) {
+        self.name = name
+        self.capacity = max(4096, (capacity + 7) & ~7)
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 64)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Announces one more producer; the queue ends only after each calls `closeProducer`.
+    public func addProducer() { lock.withLock { openProducers += 1 } }
+
+    /// One producer is finished for good.
+    public func closeProducer() {
+        lock.withLock {
+            openProducers -= 1
+            if openProducers <= 0 { lock.signalData() }
+        }
+    }
+
+    /// Wakes everyone; pushes then fail and consumption ends at once, even
+    /// with messages left (used only for a forced stop).
+    public func abort() {
+        lock.withLock {
+            aborted = true
+            lock.signalData()
+            lock.signalSpace()
+        }
+    }
+
+    /// Bytes currently queued.
+    public var usedBytes: Int { lock.withLock { tail - head } }
+
+    /// Copies messages `indices` (or all when nil) of `messages` into the
+    /// queue in order, stamping `sequence`, `origin_node` and (when 0)
+    /// `created_time_ns` from the parallel `stamps` array. Blocks while full.
+    /// Throws `queueClosed` if the queue was aborted, `invalidMessage` if one
+    /// message can never fit.
+    public func push(_ messages: UnsafeBufferPointer<UnsafePointer<bourse_message>>,
+                     stamps: UnsafeBufferPointer<MessageStamp>,
+                     indices: UnsafeBufferPointer<Int32>? = nil) throws {
+        let count = indices?.count ?? messages.count
+        if count == 0 { return }
+        lock.lock()
+        defer { lock.unlock() }
+        var k = 0
+        while k < count {
+            let i = indices.map { Int($0[k]) } ?? k
+            let message = messages[i]
+            let size = MessageQueue.recordSize(message)
+            guard size <= capacity - MessageQueue.headerSize else {
+                throw BourseError(.invalidMessage, "message of \(size) bytes does not fit the \(capacity)-byte queue of '\(name)'; raise its queue_bytes", input: name)
+            }
+            while true {
+                if aborted { throw BourseError(.queueClosed, "queue of '\(name)' was stopped", input: name) }
+                if reserve(size) { break }
+                // Full: let the consumer see what we pushed, then sleep.
+                if consumerWaiting { lock.signalData() }
+                fullWaits += 1
+                producersWaiting += 1
+                lock.waitForSpace()
+                producersWaiting -= 1
+            }
+            let dest = buffer + (tail % capacity)
+            dest.copyMemory(from: UnsafeRawPointer(message), byteCount: MessageQueue.headerSize + Int(message.pointee.payload_len))
+            let header = dest.assumingMemoryBound(to: bourse_message.self)
+            let stamp = stamps[i]
+            header.pointee.sequence = stamp.sequence
+            header.pointee.origin_node = stamp.origin
+            if header.pointee.created_time_ns == 0 { header.pointee.created_time_ns = stamp.created }
+            tail += size
+            k += 1
+        }
+        pushedCount += count
+        if consumerWaiting { lock.signalData() }
+    }
+
+    /// Makes room for a record of `size` at `tail`, writing a pad record (or
+    /// skipping a tail too small for one) when it would cross the end of
+    /// the buffer. Returns false when there is not enough free space yet.
+    private func reserve(_ size: Int) -> Bool {
+        let offset = tail % capacity
+        let toEnd = capacity - offset
+        if size <= toEnd {
+            return capacity - (tail - head) >= size
+        }
+        // Need the rest of the buffer as padding, then `size` from offset 0.
+        guard capacity - (tail - head) >= toEnd + size else { return false }
+        if toEnd >= MessageQueue.headerSize {
+            let pad = (buffer + offset).assumingMemoryBound(to: bourse_message.self)
+            pad.pointee.type = MessageQueue.padType
+            pad.pointee.payload_len = UInt32(toEnd - MessageQueue.headerSize)
+        }
+        tail += toEnd
+        return true
+    }
+
+    @inline(__always)
+    static func recordSize(_ message: UnsafePointer<bourse_message>) -> Int {
+        (headerSize + Int(message.pointee.payload_len) + 7) & ~7
+    }
+
+    /// Result of one `consume` call.
+    public enum ConsumeResult: Equatable, Sendable {
+        /// This many messages were handed to the callback.
+        case delivered(Int)
+        /// Nothing arrived within the timeout; call again.
+        case timedOut
+        /// Every producer closed and everything was delivered (or the queue was aborted).
+        case ended
+    }
+
+    /// Waits for messages and hands up to `maxMessages` of them to `body`
+    /// as one batch, in push order. The pointers are valid only inside
+    /// `body`; the space is released when it returns (or throws).
+    public func consume(maxMessages: Int, timeoutNanoseconds: Int64? = nil,
+                        _ body: (UnsafeBufferPointer<UnsafePointer<bourse_message>?>) throws -> Void) rethrows -> ConsumeResult {
+        var start = 0
+        var end = 0
+        lock.lock()
+        while head == tail {
+            if aborted || openProducers <= 0 {
+                lock.unlock()
+                return .ended
+            }
+            consumerWaiting = true
+            lock.waitForData(timeoutNanoseconds: timeoutNanoseconds)
+            consumerWaiting = false
+            if head == tail, timeoutNanoseconds != nil, !(aborted || openProducers <= 0) {
+                lock.unlock()
+                return .timedOut
+            }
+        }
+        if aborted {
+            lock.unlock()
+            return .ended
+        }
+        start = head
+        end = tail
+        lock.unlock()
+
+        // Walk records outside the lock: producers only write beyond `end`.
+        if pointers.count < maxMessages { pointers = Array(repeating: nil, count: maxMessages) }
+        var position = start
+        var n = 0
+        while position < end && n < maxMessages {
+            let offset = position % capacity
+            let toEnd = capacity - offset
+            if toEnd < MessageQueue.headerSize {
+                position += toEnd
+                continue
+            }
+            let record = UnsafePointer((buffer + offset).assumingMemoryBound(to: bourse_message.self))
+            let size = MessageQueue.recordSize(record)
+            if record.pointee.type != MessageQueue.padType {
+                pointers[n] = record
+                n += 1
+            }
+            position += size
+        }
+        defer {
+            lock.withLock {
+                head = position
+                if producersWaiting > 0 { lock.signalSpace() }
+            }
+        }
+        if n > 0 {
+            try pointers.withUnsafeBufferPointer { all in
+                try body(UnsafeBufferPointer(rebasing: all[0..<n]))
+            }
+        }
+        return .delivered(n)
+    }
+}
+
+/// The fields the host stamps into each message it routes.
+public struct MessageStamp: Sendable {
+    /// Per-topic sequence number.
+    public var sequence: UInt64
+    /// Publishing node id.
+    public var origin: UInt32
+    /// Creation time to use when the publisher left it 0.
+    public var created: Int64
+
+    /// Creates a stamp.
+    public init(sequence: UInt64, origin: UInt32, created: Int64) {
+        self.sequence = sequence
+        self.origin = origin
+        self.created = created
+    }
+}

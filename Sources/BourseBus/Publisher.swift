@@ -1,0 +1,107 @@
+import BourseCore
+import CBourseABI
+
+/// The sending side of one node. Not thread-safe: one node publishes from
+/// one thread at a time (the ABI's threading rule).
+public final class Publisher: @unchecked Sendable {
+    /// The publishing node's name.
+    public let name: String
+    /// The publishing node's id (stamped into `origin_node`).
+    public let nodeID: UInt32
+    /// Topics this publisher may publish to.
+    public let topicIDs: [UInt32]
+
+    unowned let bus: Bus
+    /// Queues per topic id (index = topic id); filled by `Bus.seal()`.
+    var routes: [[MessageQueue]]
+    /// Every queue this publisher reaches.
+    var downstream: [MessageQueue] = []
+    private var allowed: [Bool]
+    private var sequences: [UInt64]
+    private var stamps: [MessageStamp] = []
+    private var indices: [Int32] = []
+    private var closed = false
+    /// Messages published so far.
+    public private(set) var publishedCount = 0
+
+    init(bus: Bus, name: String, nodeID: UInt32, topicIDs: [UInt32]) {
+        self.bus = bus
+        self.name = name
+        self.nodeID = nodeID
+        self.topicIDs = topicIDs
+        let size = Int(topicIDs.max() ?? 0) + 1
+        routes = Array(repeating: [], count: size)
+        allowed = Array(repeating: false, count: size)
+        sequences = Array(repeating: 0, count: size)
+        for id in topicIDs { allowed[Int(id)] = true }
+    }
+
+    /// Publishes a batch: checks each header (topic is one of ours, type and
+    /// length valid), stamps sequence numbers, and copies the batch into
+    /// every subscriber queue it reaches, blocking while one is full.
+    /// Nothing is delivered if any message is invalid.
+    public func publish(_ messages: UnsafeBufferPointer<UnsafePointer<bourse_message>>) throws {
+        let count = messages.count
+        if count == 0 { return }
+        guard !closed else {
+            throw BourseError(.queueClosed, "node '\(name)' published after its stream ended", input: name)
+        }
+        if stamps.count < count {
+            stamps = Array(repeating: MessageStamp(sequence: 0, origin: 0, created: 0), count: count)
+        }
+        let now = Clock.wallNanoseconds()
+        let firstTopic = messages[0].pointee.topic_id
+        var singleTopic = true
+        for i in 0..<count {
+            let header = messages[i].pointee
+            let topic = header.topic_id
+            guard Int(topic) < allowed.count, allowed[Int(topic)] else {
+                let topicName = bus.topics.name(of: topic).map { "'\($0)'" } ?? "id \(topic)"
+                throw BourseError(.unknownTopic, "node '\(name)' published to topic \(topicName), which is not in its `publishes` list", input: topicName)
+            }
+            if let problem = validateMessageHeader(type: header.type, payloadLength: header.payload_len) {
+                throw BourseError(.invalidMessage, "node '\(name)' published an invalid message: \(problem)", input: name)
+            }
+            if topic != firstTopic { singleTopic = false }
+        }
+        for i in 0..<count {
+            let topic = Int(messages[i].pointee.topic_id)
+            sequences[topic] &+= 1
+            stamps[i] = MessageStamp(sequence: sequences[topic], origin: nodeID, created: now)
+        }
+        try stamps.withUnsafeBufferPointer { stampBuffer in
+            if singleTopic {
+                for queue in routes[Int(firstTopic)] {
+                    try queue.push(messages, stamps: stampBuffer)
+                }
+            } else {
+                try publishMixed(messages, stamps: stampBuffer)
+            }
+        }
+        publishedCount += count
+    }
+
+    /// Routes a batch with several topics: each queue receives, in order,
+    /// the subset of messages whose topic reaches it.
+    private func publishMixed(_ messages: UnsafeBufferPointer<UnsafePointer<bourse_message>>,
+                              stamps: UnsafeBufferPointer<MessageStamp>) throws {
+        for queue in downstream {
+            indices.removeAll(keepingCapacity: true)
+            for i in 0..<messages.count where routes[Int(messages[i].pointee.topic_id)].contains(where: { $0 === queue }) {
+                indices.append(Int32(i))
+            }
+            try indices.withUnsafeBufferPointer { try queue.push(messages, stamps: stamps, indices: $0) }
+        }
+    }
+
+    /// Ends this publisher's stream: downstream queues end once drained.
+    /// Idempotent.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        for queue in downstream { queue.closeProducer() }
+    }
+
+    /// Subscriber names this publisher reaches, for diagnostics.
+    public var downstreamNames: [String] { downstream.map(\.name) }
+}

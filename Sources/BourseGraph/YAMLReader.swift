@@ -1,0 +1,147 @@
+import BourseCore
+import Yams
+
+/// Walks a composed YAML tree, collecting diagnostics with file positions.
+struct YAMLReader {
+    let file: String
+    var diagnostics: [Diagnostic] = []
+
+    init(file: String) { self.file = file }
+
+    func location(_ node: Node?) -> SourceLocation {
+        SourceLocation(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1)
+    }
+
+    mutating func error(_ code: BourseError.Code, _ message: String, at node: Node?, input: String? = nil) {
+        diagnostics.append(Diagnostic(.error, BourseError(code, message, input: input), at: location(node)))
+    }
+
+    mutating func warning(_ code: BourseError.Code, _ message: String, at location: SourceLocation?, input: String? = nil) {
+        diagnostics.append(Diagnostic(.warning, BourseError(code, message, input: input), at: location))
+    }
+
+    /// The entries of a mapping, checking keys against `allowed`. Reports
+    /// unknown keys (with the allowed list) and non-mapping values.
+    mutating func mapping(_ node: Node, what: String, allowed: [String]) -> [(key: String, keyNode: Node, value: Node)]? {
+        guard case .mapping(let mapping) = node else {
+            error(.invalidValue, "\(what) must be a mapping of keys to values", at: node)
+            return nil
+        }
+        var entries: [(key: String, keyNode: Node, value: Node)] = []
+        for (keyNode, value) in mapping {
+            guard case .scalar(let scalar) = keyNode else {
+                error(.invalidValue, "keys of \(what) must be plain strings", at: keyNode)
+                continue
+            }
+            if !allowed.contains(scalar.string) {
+                error(.unknownKey, "unknown key '\(scalar.string)' in \(what); allowed: \(allowed.joined(separator: ", "))", at: keyNode, input: scalar.string)
+                continue
+            }
+            entries.append((scalar.string, keyNode, value))
+        }
+        return entries
+    }
+
+    mutating func string(_ node: Node, what: String) -> String? {
+        guard case .scalar(let scalar) = node else {
+            error(.invalidValue, "\(what) must be a string", at: node)
+            return nil
+        }
+        if scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+            error(.invalidValue, "\(what) must be a non-empty string", at: node)
+            return nil
+        }
+        return scalar.string
+    }
+
+    mutating func int(_ node: Node, what: String, range: ClosedRange<Int>) -> Int? {
+        guard case .scalar(let scalar) = node, scalar.style == .plain, let value = Int(scalar.string.replacingUnderscores) else {
+            error(.invalidValue, "\(what) must be an integer", at: node)
+            return nil
+        }
+        guard range.contains(value) else {
+            error(.invalidValue, "\(what) must be between \(range.lowerBound) and \(range.upperBound), got \(value)", at: node, input: String(value))
+            return nil
+        }
+        return value
+    }
+
+    /// A string or a list of strings, each with its location.
+    mutating func stringList(_ node: Node, what: String) -> [(String, SourceLocation)] {
+        switch node {
+        case .scalar:
+            return string(node, what: what).map { [($0, location(node))] } ?? []
+        case .sequence(let sequence):
+            return sequence.compactMap { item in string(item, what: "each entry of \(what)").map { ($0, location(item)) } }
+        default:
+            error(.invalidValue, "\(what) must be a string or a list of strings", at: node)
+            return []
+        }
+    }
+}
+
+extension String {
+    var replacingUnderscores: String { filter { $0 != "_" } }
+}
+
+/// Turns a YAML node into JSON text, so plugins receive their config as JSON.
+enum YAMLToJSON {
+    static func convert(_ node: Node, reader: inout YAMLReader) -> String {
+        switch node {
+        case .scalar(let scalar):
+            return scalarJSON(scalar)
+        case .sequence(let sequence):
+            return "[" + sequence.map { convert($0, reader: &reader) }.joined(separator: ",") + "]"
+        case .mapping(let mapping):
+            var parts: [String] = []
+            for (key, value) in mapping {
+                guard case .scalar(let k) = key else {
+                    reader.error(.invalidValue, "config keys must be strings", at: key)
+                    continue
+                }
+                parts.append(quote(k.string) + ":" + convert(value, reader: &reader))
+            }
+            return "{" + parts.joined(separator: ",") + "}"
+        case .alias:
+            reader.error(.invalidValue, "YAML aliases are not supported in config", at: node)
+            return "null"
+        }
+    }
+
+    /// Plain scalars follow YAML 1.2 core resolution; quoted ones are strings.
+    static func scalarJSON(_ scalar: Node.Scalar) -> String {
+        let text = scalar.string
+        guard scalar.style == .plain else { return quote(text) }
+        switch text {
+        case "", "~", "null", "Null", "NULL": return "null"
+        case "true", "True", "TRUE": return "true"
+        case "false", "False", "FALSE": return "false"
+        default: break
+        }
+        let cleaned = text.replacingUnderscores
+        if let int = Int(cleaned), !cleaned.hasPrefix("+") { return String(int) }
+        if let double = Double(cleaned), double.isFinite, cleaned.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }),
+           cleaned.first.map({ $0.isNumber || $0 == "-" || $0 == "." }) == true {
+            return "\(double)"
+        }
+        return quote(text)
+    }
+
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BourseCore
+
+/// Finds the `.so` file for a node's `plugin:` value.
+///
+/// - A value containing `/` or ending in `.so` is a path, relative to the
+///   graph file's directory.
+/// - Otherwise it is a plugin name, looked up as `libbourse-NAME.so`, then
+///   `libNAME.so`, in each search directory in order: the graph's
+///   `plugin_path`, `--plugin-path` options, `$BOURSE_PLUGIN_PATH`
+///   (colon-separated), and the directory of the `bourse` executable.
+public struct PluginResolver: Sendable {
+    /// Directories searched for plugin names, in order.
+    public var searchPath: [String]
+
+    /// Creates a resolver with an explicit search path.
+    public init(searchPath: [String]) {
+        self.searchPath = searchPath
+    }
+
+    /// The default search path after `graphPath` and `extra` directories.
+    public static func standard(graphPath: [String], extra: [String]) -> PluginResolver {
+        var dirs = graphPath + extra
+        if let env = getenv("BOURSE_PLUGIN_PATH") {
+            dirs += String(cString: env).split(separator: ":").map(String.init).filter { !$0.isEmpty }
+        }
+        if let exe = executableDirectory() { dirs.append(exe) }
+        return PluginResolver(searchPath: dirs)
+    }
+
+    /// Resolves `plugin` for a graph in `graphDirectory`.
+    public func resolve(_ plugin: String, graphDirectory: String) throws -> String {
+        if plugin.contains("/") || plugin.hasSuffix(".so") {
+            let path = plugin.hasPrefix("/") || graphDirectory == "." ? plugin : graphDirectory + "/" + plugin
+            return path
+        }
+        let candidates = ["libbourse-\(plugin).so", "lib\(plugin).so"]
+        for dir in searchPath {
+            for file in candidates {
+                let path = dir + "/" + file
+                if access(path, F_OK) == 0 { return path }
+            }
+        }
+        let searched = searchPath.isEmpty ? "(no directories; use --plugin-path or BOURSE_PLUGIN_PATH)" : searchPath.joined(separator: ", ")
+        throw BourseError(.pluginNotFound, "plugin '\(plugin)' not found: looked for \(candidates.joined(separator: " and ")) in \(searched)", input: plugin)
+    }
+
+    /// Directory containing the running executable.
+    public static func executableDirectory() -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        let path = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let slash = path.lastIndex(of: "/") else { return nil }
+        return String(path[..<slash])
+    }
+}
