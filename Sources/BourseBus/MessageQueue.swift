@@ -8,10 +8,13 @@ import CBourseABI
 /// queue is full (lossless back-pressure). The consumer reads messages in
 /// place, with no copy, and releases them when its callback returns.
 /// The queue ends when every registered producer has closed and it is empty.
+///
+/// Hot loops work on local copies of the ring positions: every access to a
+/// class's stored property costs a dynamic exclusivity check in Swift.
 public final class MessageQueue: @unchecked Sendable {
     /// Name used in errors (the subscribing node).
     public let name: String
-    /// Capacity in bytes.
+    /// Capacity in bytes (a power of two).
     public let capacity: Int
 
     private let lock = ConditionLock()
@@ -24,7 +27,8 @@ public final class MessageQueue: @unchecked Sendable {
     private var consumerWaiting = false
     private var producersWaiting = 0
     // Consumer-only scratch (single consumer).
-    private var pointers: [UnsafePointer<bourse_message>?] = []
+    private var pointers = UnsafeMutablePointer<UnsafePointer<bourse_message>?>.allocate(capacity: 1)
+    private var pointerCapacity = 1
     /// Messages pushed so far (for statistics).
     public private(set) var pushedCount: Int = 0
     /// Times a producer had to wait for space.
@@ -34,15 +38,20 @@ public final class MessageQueue: @unchecked Sendable {
     private static let padType: UInt16 = 0
     private static let headerSize = MemoryLayout<bourse_message>.size
 
-    /// Creates a queue of `capacity` bytes (rounded up to a multiple of 8,
-    /// at least 4 KiB).
+    /// Creates a queue of at least `capacity` bytes, rounded up to a power
+    /// of two (at least 4 KiB) so positions wrap with a mask.
     public init(name: String, capacity: Int) {
         self.name = name
-        self.capacity = max(4096, (capacity + 7) & ~7)
-        buffer = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 64)
+        var size = 4096
+        while size < capacity { size <<= 1 }
+        self.capacity = size
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        pointers.deallocate()
+    }
 
     /// Announces one more producer; the queue ends only after each calls `closeProducer`.
     public func addProducer() { lock.withLock { openProducers += 1 } }
@@ -78,28 +87,59 @@ public final class MessageQueue: @unchecked Sendable {
                      indices: UnsafeBufferPointer<Int32>? = nil) throws {
         let count = indices?.count ?? messages.count
         if count == 0 { return }
+        let capacity = self.capacity
+        let mask = capacity - 1
+        let buffer = self.buffer
+        let headerSize = MessageQueue.headerSize
         lock.lock()
         defer { lock.unlock() }
+        var tail = self.tail
+        var head = self.head
         var k = 0
         while k < count {
-            let i = indices.map { Int($0[k]) } ?? k
+            let i = indices == nil ? k : Int(indices.unsafelyUnwrapped[k])
             let message = messages[i]
-            let size = MessageQueue.recordSize(message)
-            guard size <= capacity - MessageQueue.headerSize else {
-                throw BourseError(.invalidMessage, "message of \(size) bytes does not fit the \(capacity)-byte queue of '\(name)'; raise its queue_bytes", input: name)
+            let length = headerSize + Int(message.pointee.payload_len)
+            let size = (length + 7) & ~7
+            var offset = tail & mask
+            var toEnd = capacity - offset
+            if size > toEnd || capacity - (tail - head) < size {
+                guard size <= capacity - headerSize else {
+                    self.tail = tail
+                    throw BourseError(.invalidMessage, "message of \(size) bytes does not fit the \(capacity)-byte queue of '\(name)'; raise its queue_bytes", input: name)
+                }
+                while true {
+                    if aborted {
+                        self.tail = tail
+                        throw BourseError(.queueClosed, "queue of '\(name)' was stopped", input: name)
+                    }
+                    let free = capacity - (tail - head)
+                    if size <= toEnd {
+                        if free >= size { break }
+                    } else if free >= toEnd + size {
+                        // Pad the rest of the buffer and start again at offset 0.
+                        if toEnd >= headerSize {
+                            let pad = (buffer + offset).assumingMemoryBound(to: bourse_message.self)
+                            pad.pointee.type = MessageQueue.padType
+                            pad.pointee.payload_len = UInt32(toEnd - headerSize)
+                        }
+                        tail += toEnd
+                        offset = 0
+                        toEnd = capacity
+                        break
+                    }
+                    // Full: publish what we have, let the consumer run, sleep.
+                    self.tail = tail
+                    if consumerWaiting { lock.signalData() }
+                    fullWaits += 1
+                    producersWaiting += 1
+                    lock.waitForSpace()
+                    producersWaiting -= 1
+                    head = self.head
+                }
             }
-            while true {
-                if aborted { throw BourseError(.queueClosed, "queue of '\(name)' was stopped", input: name) }
-                if reserve(size) { break }
-                // Full: let the consumer see what we pushed, then sleep.
-                if consumerWaiting { lock.signalData() }
-                fullWaits += 1
-                producersWaiting += 1
-                lock.waitForSpace()
-                producersWaiting -= 1
-            }
-            let dest = buffer + (tail % capacity)
-            dest.copyMemory(from: UnsafeRawPointer(message), byteCount: MessageQueue.headerSize + Int(message.pointee.payload_len))
+            let dest = buffer + offset
+            dest.copyMemory(from: UnsafeRawPointer(message), byteCount: length)
             let header = dest.assumingMemoryBound(to: bourse_message.self)
             let stamp = stamps[i]
             header.pointee.sequence = stamp.sequence
@@ -108,33 +148,9 @@ public final class MessageQueue: @unchecked Sendable {
             tail += size
             k += 1
         }
+        self.tail = tail
         pushedCount += count
         if consumerWaiting { lock.signalData() }
-    }
-
-    /// Makes room for a record of `size` at `tail`, writing a pad record (or
-    /// skipping a tail too small for one) when it would cross the end of
-    /// the buffer. Returns false when there is not enough free space yet.
-    private func reserve(_ size: Int) -> Bool {
-        let offset = tail % capacity
-        let toEnd = capacity - offset
-        if size <= toEnd {
-            return capacity - (tail - head) >= size
-        }
-        // Need the rest of the buffer as padding, then `size` from offset 0.
-        guard capacity - (tail - head) >= toEnd + size else { return false }
-        if toEnd >= MessageQueue.headerSize {
-            let pad = (buffer + offset).assumingMemoryBound(to: bourse_message.self)
-            pad.pointee.type = MessageQueue.padType
-            pad.pointee.payload_len = UInt32(toEnd - MessageQueue.headerSize)
-        }
-        tail += toEnd
-        return true
-    }
-
-    @inline(__always)
-    static func recordSize(_ message: UnsafePointer<bourse_message>) -> Int {
-        (headerSize + Int(message.pointee.payload_len) + 7) & ~7
     }
 
     /// Result of one `consume` call.
@@ -152,8 +168,6 @@ public final class MessageQueue: @unchecked Sendable {
     /// `body`; the space is released when it returns (or throws).
     public func consume(maxMessages: Int, timeoutNanoseconds: Int64? = nil,
                         _ body: (UnsafeBufferPointer<UnsafePointer<bourse_message>?>) throws -> Void) rethrows -> ConsumeResult {
-        var start = 0
-        var end = 0
         lock.lock()
         while head == tail {
             if aborted || openProducers <= 0 {
@@ -172,39 +186,45 @@ public final class MessageQueue: @unchecked Sendable {
             lock.unlock()
             return .ended
         }
-        start = head
-        end = tail
+        let start = head
+        let end = tail
         lock.unlock()
 
         // Walk records outside the lock: producers only write beyond `end`.
-        if pointers.count < maxMessages { pointers = Array(repeating: nil, count: maxMessages) }
+        if pointerCapacity < maxMessages {
+            pointers.deallocate()
+            pointers = .allocate(capacity: maxMessages)
+            pointerCapacity = maxMessages
+        }
+        let list = pointers
+        let buffer = self.buffer
+        let capacity = self.capacity
+        let mask = capacity - 1
+        let headerSize = MessageQueue.headerSize
         var position = start
         var n = 0
         while position < end && n < maxMessages {
-            let offset = position % capacity
+            let offset = position & mask
             let toEnd = capacity - offset
-            if toEnd < MessageQueue.headerSize {
+            if toEnd < headerSize {
                 position += toEnd
                 continue
             }
             let record = UnsafePointer((buffer + offset).assumingMemoryBound(to: bourse_message.self))
-            let size = MessageQueue.recordSize(record)
             if record.pointee.type != MessageQueue.padType {
-                pointers[n] = record
+                list[n] = record
                 n += 1
             }
-            position += size
+            position += (headerSize + Int(record.pointee.payload_len) + 7) & ~7
         }
         defer {
-            lock.withLock {
-                head = position
-                if producersWaiting > 0 { lock.signalSpace() }
-            }
+            lock.lock()
+            head = position
+            if producersWaiting > 0 { lock.signalSpace() }
+            lock.unlock()
         }
         if n > 0 {
-            try pointers.withUnsafeBufferPointer { all in
-                try body(UnsafeBufferPointer(rebasing: all[0..<n]))
-            }
+            try body(UnsafeBufferPointer(start: list, count: n))
         }
         return .delivered(n)
     }

@@ -16,9 +16,13 @@ public final class Publisher: @unchecked Sendable {
     var routes: [[MessageQueue]]
     /// Every queue this publisher reaches.
     var downstream: [MessageQueue] = []
-    private var allowed: [Bool]
-    private var sequences: [UInt64]
-    private var stamps: [MessageStamp] = []
+    // Per-topic tables indexed by topic id, as raw buffers: the hot loop
+    // must not pay Swift array uniqueness and exclusivity checks per message.
+    private let topicSlots: Int
+    private let allowed: UnsafeMutablePointer<Bool>
+    private let sequences: UnsafeMutablePointer<UInt64>
+    private var stamps = UnsafeMutablePointer<MessageStamp>.allocate(capacity: 1)
+    private var stampCapacity = 1
     private var indices: [Int32] = []
     private var closed = false
     /// Messages published so far.
@@ -29,11 +33,19 @@ public final class Publisher: @unchecked Sendable {
         self.name = name
         self.nodeID = nodeID
         self.topicIDs = topicIDs
-        let size = Int(topicIDs.max() ?? 0) + 1
-        routes = Array(repeating: [], count: size)
-        allowed = Array(repeating: false, count: size)
-        sequences = Array(repeating: 0, count: size)
+        topicSlots = Int(topicIDs.max() ?? 0) + 1
+        routes = Array(repeating: [], count: topicSlots)
+        allowed = .allocate(capacity: topicSlots)
+        allowed.initialize(repeating: false, count: topicSlots)
+        sequences = .allocate(capacity: topicSlots)
+        sequences.initialize(repeating: 0, count: topicSlots)
         for id in topicIDs { allowed[Int(id)] = true }
+    }
+
+    deinit {
+        allowed.deallocate()
+        sequences.deallocate()
+        stamps.deallocate()
     }
 
     /// Publishes a batch: checks each header (topic is one of ours, type and
@@ -46,37 +58,54 @@ public final class Publisher: @unchecked Sendable {
         guard !closed else {
             throw BourseError(.queueClosed, "node '\(name)' published after its stream ended", input: name)
         }
-        if stamps.count < count {
-            stamps = Array(repeating: MessageStamp(sequence: 0, origin: 0, created: 0), count: count)
+        if stampCapacity < count {
+            stamps.deallocate()
+            stamps = .allocate(capacity: count)
+            stampCapacity = count
         }
+        let stamps = self.stamps
+        let allowed = self.allowed
+        let sequences = self.sequences
+        let slots = topicSlots
+        let origin = nodeID
         let now = Clock.wallNanoseconds()
         let firstTopic = messages[0].pointee.topic_id
         var singleTopic = true
+        // Headers of a batch are usually identical in type and length:
+        // validate each distinct (type, length) once.
+        var checkedType: UInt16 = 0
+        var checkedLength: UInt32 = 0
         for i in 0..<count {
-            let header = messages[i].pointee
-            let topic = header.topic_id
-            guard Int(topic) < allowed.count, allowed[Int(topic)] else {
+            let header = messages[i]
+            let topic = header.pointee.topic_id
+            guard Int(topic) < slots, allowed[Int(topic)] else {
                 let topicName = bus.topics.name(of: topic).map { "'\($0)'" } ?? "id \(topic)"
                 throw BourseError(.unknownTopic, "node '\(name)' published to topic \(topicName), which is not in its `publishes` list", input: topicName)
             }
-            if let problem = validateMessageHeader(type: header.type, payloadLength: header.payload_len) {
-                throw BourseError(.invalidMessage, "node '\(name)' published an invalid message: \(problem)", input: name)
+            let type = header.pointee.type
+            let length = header.pointee.payload_len
+            if type != checkedType || length != checkedLength {
+                if let problem = validateMessageHeader(type: type, payloadLength: length) {
+                    throw BourseError(.invalidMessage, "node '\(name)' published an invalid message: \(problem)", input: name)
+                }
+                checkedType = type
+                checkedLength = length
             }
             if topic != firstTopic { singleTopic = false }
         }
         for i in 0..<count {
             let topic = Int(messages[i].pointee.topic_id)
-            sequences[topic] &+= 1
-            stamps[i] = MessageStamp(sequence: sequences[topic], origin: nodeID, created: now)
+            let sequence = sequences[topic] &+ 1
+            sequences[topic] = sequence
+            stamps[i] = MessageStamp(sequence: sequence, origin: origin, created: now)
         }
-        try stamps.withUnsafeBufferPointer { stampBuffer in
-            if singleTopic {
-                for queue in routes[Int(firstTopic)] {
-                    try queue.push(messages, stamps: stampBuffer)
-                }
-            } else {
-                try publishMixed(messages, stamps: stampBuffer)
+        let stampBuffer = UnsafeBufferPointer(start: stamps, count: count)
+        if singleTopic {
+            for queue in routes[Int(firstTopic)] {
+                try queue.push(messages, stamps: stampBuffer)
             }
+        } else {
+            try publishMixed(messages, stamps: stampBuffer)
         }
         publishedCount += count
     }
