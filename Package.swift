@@ -53,11 +53,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        /// Paths, processes and C fixture plugins shared by the test targets.
+        .target(name: "BourseTestSupport", path: "Tests/BourseTestSupport"),
         .testTarget(name: "BourseCoreTests", dependencies: ["BourseCore"]),
         .testTarget(name: "BourseBusTests", dependencies: ["BourseBus"]),
-        .testTarget(name: "BoursePluginHostTests", dependencies: ["BoursePluginHost"]),
-        .testTarget(name: "BourseGraphTests", dependencies: ["BourseGraph"]),
-        .testTarget(name: "BourseRuntimeTests", dependencies: ["BourseRuntime"]),
+        .testTarget(name: "BoursePluginHostTests", dependencies: ["BoursePluginHost", "BourseTestSupport"]),
+        .testTarget(name: "BourseGraphTests", dependencies: ["BourseGraph", "BourseTestSupport"]),
+        .testTarget(name: "BourseRuntimeTests", dependencies: ["BourseRuntime", "BourseTestSupport"]),
+        .testTarget(name: "BourseCLITests", dependencies: ["BourseTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
