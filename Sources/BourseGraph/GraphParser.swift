@@ -21,7 +21,10 @@ public enum GraphParser {
 
     /// Parses graph text; `file` names it in diagnostics and anchors relative paths.
     public static func parse(text: String, file: String) -> (GraphDefinition?, [Diagnostic]) {
-        var reader = YAMLReader(file: file)
+        var variables: [String: String] = [:]
+        if let environ = getenv_all() { variables = environ }
+        variables["GRAPH_DIR"] = absolutePath(parentDirectory(of: file))
+        var reader = YAMLReader(file: file, variables: variables)
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -213,6 +216,29 @@ public func readTextFile(_ path: String) -> String? {
     }
     if ferror(file) != 0 { return nil }
     return String(decoding: bytes, as: UTF8.self)
+}
+
+/// The process environment as a dictionary.
+func getenv_all() -> [String: String]? {
+    var result: [String: String] = [:]
+    var pointer = environ
+    while let entry = pointer.pointee {
+        let text = String(cString: entry)
+        if let eq = text.firstIndex(of: "=") {
+            result[String(text[..<eq])] = String(text[text.index(after: eq)...])
+        }
+        pointer += 1
+    }
+    return result
+}
+
+/// `path` made absolute against the current directory.
+public func absolutePath(_ path: String) -> String {
+    if path.hasPrefix("/") { return path }
+    var buffer = [CChar](repeating: 0, count: 4096)
+    guard getcwd(&buffer, buffer.count) != nil else { return path }
+    let cwd = String(cString: buffer)
+    return path == "." ? cwd : cwd + "/" + path
 }
 
 /// The directory part of a path ("." when none).

@@ -4,9 +4,48 @@ import Yams
 /// Walks a composed YAML tree, collecting diagnostics with file positions.
 struct YAMLReader {
     let file: String
+    /// Values for `${NAME}` in config strings: GRAPH_DIR, then the environment.
+    let variables: [String: String]
     var diagnostics: [Diagnostic] = []
 
-    init(file: String) { self.file = file }
+    init(file: String, variables: [String: String] = [:]) {
+        self.file = file
+        self.variables = variables
+    }
+
+    /// Expands `${NAME}` and `${NAME:-default}` in a config string; `$$` is a
+    /// literal `$`. An unknown name without a default is an error.
+    mutating func expand(_ text: String, at node: Node) -> String {
+        guard text.contains("$") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let dollar = rest.firstIndex(of: "$") {
+            out += rest[..<dollar]
+            let after = rest.index(after: dollar)
+            if after < rest.endIndex, rest[after] == "$" {
+                out += "$"
+                rest = rest[rest.index(after: after)...]
+                continue
+            }
+            guard after < rest.endIndex, rest[after] == "{", let close = rest[after...].firstIndex(of: "}") else {
+                out += "$"
+                rest = rest[after...]
+                continue
+            }
+            let body = rest[rest.index(after: after)..<close]
+            let parts = body.split(separator: ":-", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0])
+            if let value = variables[name] {
+                out += value
+            } else if parts.count == 2 {
+                out += parts[1]
+            } else {
+                error(.invalidValue, "unknown variable ${\(name)} in config; set it in the environment or write ${\(name):-default}", at: node, input: name)
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
 
     func location(_ node: Node?) -> SourceLocation {
         SourceLocation(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1)
@@ -89,6 +128,9 @@ enum YAMLToJSON {
     static func convert(_ node: Node, reader: inout YAMLReader) -> String {
         switch node {
         case .scalar(let scalar):
+            if scalar.style != .plain || scalarJSON(scalar).hasPrefix("\"") {
+                return quote(reader.expand(scalar.string, at: node))
+            }
             return scalarJSON(scalar)
         case .sequence(let sequence):
             return "[" + sequence.map { convert($0, reader: &reader) }.joined(separator: ",") + "]"

@@ -2,6 +2,9 @@ import BourseCore
 import BourseGraph
 import BourseTestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Kinds of the fixture plugins by name, standing in for loading them.
 func fixtureKinds(_ graph: GraphDefinition) -> [String: PluginKind] {
@@ -137,5 +140,43 @@ struct GraphValidationTests {
         #expect(list.first?.error.code == .invalidValue)
         let (_, missing) = GraphParser.parse(fileAt: "/nonexistent/graph.yaml")
         #expect(missing.first?.error.code == .fileNotFound)
+    }
+}
+
+@Suite("Config variables")
+struct ConfigVariableTests {
+    @Test("${GRAPH_DIR}, environment variables, defaults and $$ expand in config strings")
+    func expansion() {
+        let text = """
+        nodes:
+          - id: n
+            plugin: p
+            config:
+              path: ${GRAPH_DIR}/data.csv
+              home: "${HOME}"
+              fallback: ${BOURSE_SURELY_UNSET_VARIABLE:-plan-b}
+              money: $$5
+              plain: no variables here
+        """
+        let (graph, diagnostics) = GraphParser.parse(text: text, file: "/srv/graphs/g.yaml")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let home = ProcessInfoHome.value
+        #expect(graph?.nodes.first?.configJSON == #"{"path":"/srv/graphs/data.csv","home":"\#(home)","fallback":"plan-b","money":"$5","plain":"no variables here"}"#)
+    }
+
+    @Test("an unknown variable is an error at its position")
+    func unknownVariable() {
+        let text = "nodes:\n  - id: n\n    plugin: p\n    config: {path: '${NOPE_NOT_SET_ANYWHERE}/x'}\n"
+        let (_, diagnostics) = GraphParser.parse(text: text, file: "g.yaml")
+        #expect(diagnostics.first?.error.code == .invalidValue)
+        #expect(diagnostics.first?.error.input == "NOPE_NOT_SET_ANYWHERE")
+        #expect(diagnostics.first?.location?.line == 4)
+    }
+}
+
+enum ProcessInfoHome {
+    static var value: String {
+        guard let home = getenv("HOME") else { return "" }
+        return String(cString: home)
     }
 }
