@@ -17,7 +17,7 @@ let package = Package(
         .target(name: "CBourseABI"),
         .target(name: "BourseSDK", dependencies: ["CBourseABI"]),
         .target(name: "BourseSDKTesting", dependencies: ["BourseSDK", "CBourseABI"]),
-        .testTarget(name: "BourseSDKTests", dependencies: ["BourseSDK", "BourseSDKTesting"]),
+        .testTarget(name: "BourseSDKTests", dependencies: ["BourseSDK", "BourseSDKTesting", "CBourseABI"]),
     ],
     swiftLanguageModes: [.v5]
 )

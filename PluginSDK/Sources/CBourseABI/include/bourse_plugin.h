@@ -488,11 +488,14 @@ typedef struct bourse_plugin_descriptor {
 /** Type of the entry symbol. */
 typedef const bourse_plugin_descriptor *(*bourse_plugin_entry_fn)(void);
 
-/** Helper for C plugins: the toolchain string of the compiler building this file. */
+/** Helper for C plugins: the toolchain string of the compiler building this
+ *  file, "clang-MAJOR.MINOR.PATCH" or "gcc-MAJOR.MINOR.PATCH". */
+#define BOURSE_STRINGIFY_(x) #x
+#define BOURSE_STRINGIFY(x) BOURSE_STRINGIFY_(x)
 #if defined(__clang__)
-#define BOURSE_C_TOOLCHAIN "clang-" __clang_version__
+#define BOURSE_C_TOOLCHAIN "clang-" BOURSE_STRINGIFY(__clang_major__) "." BOURSE_STRINGIFY(__clang_minor__) "." BOURSE_STRINGIFY(__clang_patchlevel__)
 #elif defined(__GNUC__)
-#define BOURSE_C_TOOLCHAIN "gcc-" __VERSION__
+#define BOURSE_C_TOOLCHAIN "gcc-" BOURSE_STRINGIFY(__GNUC__) "." BOURSE_STRINGIFY(__GNUC_MINOR__) "." BOURSE_STRINGIFY(__GNUC_PATCHLEVEL__)
 #else
 #define BOURSE_C_TOOLCHAIN "c-unknown"
 #endif

@@ -1,0 +1,69 @@
+// swift-tools-version:6.0
+// Bourse first-party plugins: csv-bars source, ema/rsi indicators, csv-export exporter.
+//
+// Each plugin is two targets: a "Kit" library holding the plugin type (what
+// the tests use) and a thin entry target holding only the exported
+// `bourse_plugin_entry_v1` symbol, whose linker settings make the shared
+// library export nothing else (exports.map) and set its SONAME.
+import PackageDescription
+
+/// Linker flags of a plugin shared library: export only the entry symbol, set the SONAME.
+func pluginLinkerSettings(_ library: String) -> [LinkerSetting] {
+    [.unsafeFlags([
+        "-Xlinker", "--version-script=\(Context.packageDirectory)/exports.map",
+        "-Xlinker", "-soname=lib\(library).so.1",
+    ])]
+}
+
+let sdk: [Target.Dependency] = [.product(name: "BourseSDK", package: "PluginSDK")]
+
+let package = Package(
+    name: "BoursePlugins",
+    products: [
+        .library(name: "bourse-csv-bars", type: .dynamic, targets: ["CSVBarsPlugin"]),
+        .library(name: "bourse-ema", type: .dynamic, targets: ["EMAPlugin"]),
+        .library(name: "bourse-rsi", type: .dynamic, targets: ["RSIPlugin"]),
+        .library(name: "bourse-csv-export", type: .dynamic, targets: ["CSVExportPlugin"]),
+        .library(name: "BourseIndicators", targets: ["BourseIndicators"]),
+        .library(name: "BourseBarFiles", targets: ["BourseBarFiles"]),
+    ],
+    dependencies: [
+        .package(path: "../PluginSDK"),
+    ],
+    targets: [
+        // Plain Swift libraries (no ABI or SDK code).
+        .systemLibrary(name: "CArchive", path: "Sources/CArchive"),
+        .target(name: "BourseCommon"),
+        .target(name: "BourseIndicators"),
+        .target(name: "BourseBarFiles", dependencies: ["CArchive", "BourseCommon"]),
+
+        // Plugin types.
+        .target(name: "IndicatorPluginKit", dependencies: ["BourseIndicators"] + sdk),
+        .target(name: "CSVBarsPluginKit", dependencies: ["BourseBarFiles", "BourseCommon"] + sdk),
+        .target(name: "CSVExportPluginKit", dependencies: [
+            "BourseCommon", .product(name: "BoursePluginABI", package: "PluginSDK"),
+        ] + sdk),
+
+        // Shared-library entry points.
+        .target(name: "CSVBarsPlugin", dependencies: ["CSVBarsPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-csv-bars")),
+        .target(name: "EMAPlugin", dependencies: ["IndicatorPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-ema")),
+        .target(name: "RSIPlugin", dependencies: ["IndicatorPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-rsi")),
+        .target(name: "CSVExportPlugin", dependencies: ["CSVExportPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-csv-export")),
+
+        // Tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "BourseIndicatorsTests", dependencies: ["BourseIndicators", "TestSupport"]),
+        .testTarget(name: "BourseBarFilesTests", dependencies: ["BourseBarFiles", "BourseCommon", "TestSupport"]),
+        .testTarget(name: "PluginTests", dependencies: [
+            "IndicatorPluginKit", "CSVBarsPluginKit", "CSVExportPluginKit", "BourseIndicators", "BourseBarFiles",
+            "BourseCommon", "TestSupport",
+            .product(name: "BourseSDK", package: "PluginSDK"),
+            .product(name: "BourseSDKTesting", package: "PluginSDK"),
+        ]),
+    ],
+    swiftLanguageModes: [.v5]
+)

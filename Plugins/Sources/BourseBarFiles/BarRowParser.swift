@@ -1,0 +1,60 @@
+// Parsing and checking one data row.
+import BourseCommon
+
+extension BarFileReader {
+    /// Parses one non-blank line into a bar, or the first rule it breaks.
+    func parseRow(number: Int, text: String) -> Result<BarRecord, BarFileError> {
+        func problem(_ code: BarFileError.Code, _ message: String) -> Result<BarRecord, BarFileError> {
+            .failure(BarFileError(code: code, message: message, file: displayName, line: number, input: text))
+        }
+        let fields = splitCSV(text)
+        guard fields.count == layout.columnCount else {
+            return problem(.columnCount, "expected \(layout.columnCount) columns, found \(fields.count)")
+        }
+        // Time.
+        guard let timeColumn = layout.columns[0] else { return problem(.badTime, "no time column") }
+        let timeField = fields[timeColumn]
+        let time: Int64
+        if layout.timeFormat.isEpoch {
+            guard let t = layout.timeFormat.parseEpoch(timeField) else {
+                return problem(.badTime, "time '\(timeField)' is not \(layout.timeFormat) (integer epoch)")
+            }
+            time = t
+        } else {
+            guard let civil = layout.timeFormat.parseCivil(timeField, dayFromName: nameDate) else {
+                return problem(.badTime, "time '\(timeField)' does not match time format \(layout.timeFormat)")
+            }
+            time = utc(civil)
+        }
+        // Numbers: open, high, low, close, volume.
+        var values = [Double](repeating: 0, count: 5)
+        let names = ["open", "high", "low", "close", "volume"]
+        for k in 0..<5 {
+            guard let column = layout.columns[k + 1] else { continue }  // no volume column → 0
+            let field = fields[column]
+            guard let v = Double(field) else {
+                return problem(.badNumber, "\(names[k]) '\(field)' (column \(column + 1)) is not a number")
+            }
+            guard v.isFinite else {
+                return problem(.nonFinite, "\(names[k]) '\(field)' (column \(column + 1)) is not finite")
+            }
+            values[k] = k < 4 ? v / layout.priceScale : v
+        }
+        let (open, high, low, close, volume) = (values[0], values[1], values[2], values[3], values[4])
+        guard open.isFinite, high.isFinite, low.isFinite, close.isFinite else {
+            return problem(.nonFinite, "a price overflows after dividing by price scale \(layout.priceScale)")
+        }
+        if volume < 0 { return problem(.negativeVolume, "volume \(volume) is negative") }
+        if high < low { return problem(.highBelowLow, "high \(high) < low \(low)") }
+        if open < low || open > high { return problem(.openOutsideRange, "open \(open) outside [low \(low), high \(high)]") }
+        if close < low || close > high {
+            return problem(.closeOutsideRange, "close \(close) outside [low \(low), high \(high)]")
+        }
+        if let previous = previousTime, time <= previous {
+            return problem(.timeNotIncreasing,
+                           "time \(UTCTimestamp.iso8601(time)) is not after the previous row's \(UTCTimestamp.iso8601(previous))")
+        }
+        return .success(BarRecord(time: time, open: open, high: high, low: low, close: close, volume: volume,
+                                  line: number))
+    }
+}

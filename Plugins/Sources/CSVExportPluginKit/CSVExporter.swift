@@ -1,0 +1,195 @@
+// The `csv-export` exporter plugin.
+import BourseSDK
+import CBourseABI
+
+/// Writes every message it receives to CSV or JSON-lines files.
+///
+/// Config keys (unknown keys are rejected):
+/// - `format` — `csv` (default) or `jsonl`;
+/// - exactly one of
+///   - `path` — one file for every message, or
+///   - `files` — `[{"match": "<topic pattern>", "path": "..."}, …]`: a
+///     message goes to the first entry whose pattern (NATS rules, `*` and
+///     `>`, via `bourse_topic_matches`) matches its topic; messages matching
+///     no entry are counted (`messages_unrouted`) and logged once per topic.
+///
+/// A path may contain `{topic}`, replaced by the topic name (a `/` in the
+/// name becomes `_`), giving one file per topic. Directories are created as
+/// needed; files are truncated when first written in a run.
+///
+/// Columns: `time` (ISO-8601 UTC, fraction only when non-zero), `topic`,
+/// `instrument`, then the payload's fields (bar: open, high, low, close,
+/// volume; values: the names declared for the topic, else v0, v1, …;
+/// trade, quote, signal, alert: their fields). Doubles use Swift's shortest
+/// round-trip form. A CSV file's header comes from its first message; a
+/// later message with other columns is an error naming the file and both
+/// schemas. JSON lines take any schema and add a `type` key.
+///
+/// Writes are buffered; `flush()` writes them out, `stop()` also fsyncs and
+/// closes. Counter: `messages_written`.
+public final class CSVExporter: ExporterPlugin {
+    /// "csv-export".
+    public static let name = "csv-export"
+    /// The plugin version.
+    public static let version = "0.1.0"
+    /// One-line description.
+    public static let summary = "Writes messages to CSV or JSON-lines files, optionally one file per topic"
+
+    /// Output format.
+    public enum Format: String {
+        /// Comma-separated values with a header line.
+        case csv
+        /// One JSON object per line.
+        case jsonl
+    }
+
+    /// A routing entry: topic pattern → path template.
+    public struct Route: Equatable {
+        /// Topic pattern (`>` for everything when `path` is used).
+        public var match: String
+        /// Path template, possibly containing `{topic}`.
+        public var path: String
+    }
+
+    /// The output format.
+    public let format: Format
+    /// The routes, in order.
+    public let routes: [Route]
+    private let context: PluginContext
+    private var sinks: [String: FileSink] = [:]
+    private var sinkOrder: [String] = []
+    /// Per topic id: resolved file (nil = unrouted), topic name, value names.
+    private var topicInfo: [UInt32: (sink: FileSink?, name: String, valueNames: [String])] = [:]
+    private let writtenCounter: Counter
+    private let unroutedCounter: Counter
+
+    /// Validates the configuration (files are created on first use).
+    public init(context: PluginContext, config: PluginConfig) throws {
+        try config.rejectUnknownKeys(allowed: ["format", "path", "files"])
+        let formatText = try config.string("format", default: "csv")
+        guard let format = Format(rawValue: formatText) else {
+            throw PluginError("csv-export: config key 'format' must be csv or jsonl, got \"\(formatText)\"", code: 2)
+        }
+        self.format = format
+        let path = try config.string("path")
+        switch (path, config.value("files")) {
+        case (let p?, nil), (let p?, .null?):
+            guard !p.isEmpty else { throw PluginError("csv-export: config key 'path' is empty", code: 2) }
+            routes = [Route(match: ">", path: p)]
+        case (nil, .array(let entries)?):
+            routes = try CSVExporter.parseRoutes(entries)
+        case (nil, let other?):
+            throw PluginError("csv-export: config key 'files' must be an array of {\"match\", \"path\"} objects, "
+                + "got \(other.typeDescription)", code: 2)
+        case (nil, nil):
+            throw PluginError("csv-export: set either 'path' (one file) or 'files' (one file per topic pattern)", code: 2)
+        case (.some, .some):
+            throw PluginError("csv-export: set either 'path' or 'files', not both", code: 2)
+        }
+        self.context = context
+        writtenCounter = context.counter("messages_written")
+        unroutedCounter = context.counter("messages_unrouted")
+    }
+
+    private static func parseRoutes(_ entries: [JSONValue]) throws -> [Route] {
+        guard !entries.isEmpty else { throw PluginError("csv-export: 'files' is empty", code: 2) }
+        return try entries.enumerated().map { index, entry in
+            let item = try PluginConfig(entry)
+            try item.rejectUnknownKeys(allowed: ["match", "path"])
+            let match = try item.requiredString("match"), path = try item.requiredString("path")
+            guard bourse_topic_is_valid(match, 1) != 0 else {
+                throw PluginError("csv-export: files[\(index)].match \"\(match)\" is not a valid topic pattern", code: 2)
+            }
+            guard !path.isEmpty else { throw PluginError("csv-export: files[\(index)].path is empty", code: 2) }
+            return Route(match: match, path: path)
+        }
+    }
+
+    /// Writes each message to its file.
+    public func onMessages(_ batch: MessageBatch) throws {
+        for message in batch {
+            let info = try resolve(message.topic)
+            guard let sink = info.sink else {
+                unroutedCounter.add()
+                continue
+            }
+            let record = ExportRecord(message: message, topicName: info.name,
+                                      symbol: context.symbol(of: message.instrument), valueNames: info.valueNames)
+            switch format {
+            case .jsonl:
+                try sink.write(record.jsonLine)
+            case .csv:
+                if let columns = sink.columns {
+                    guard columns == record.columns else {
+                        throw PluginError(
+                            "csv-export: \(sink.path): a \(record.type) message on topic \(info.name) has columns "
+                                + "[\(record.columns.joined(separator: ","))] but the file's header, from a \(sink.firstType) "
+                                + "message on topic \(sink.firstTopic), is [\(columns.joined(separator: ","))]; "
+                                + "put {topic} in the path to write one file per topic, or use format jsonl", code: 12)
+                    }
+                } else {
+                    sink.columns = record.columns
+                    sink.firstType = record.type
+                    sink.firstTopic = info.name
+                    try sink.write(record.csvHeader)
+                }
+                try sink.write(record.csvLine)
+            }
+            writtenCounter.add()
+        }
+    }
+
+    /// The file, name and value names of a topic (computed once per topic).
+    private func resolve(_ topic: Topic) throws -> (sink: FileSink?, name: String, valueNames: [String]) {
+        if let known = topicInfo[topic.id] { return known }
+        let name = context.name(of: topic) ?? "topic-\(topic.id)"
+        let route = routes.first { route in
+            route.match == ">" || route.match.withCString { p in name.withCString { bourse_topic_matches(p, $0) != 0 } }
+        }
+        var sink: FileSink?
+        if let route {
+            let path = route.path.replacingAll("{topic}", with: name.replacingAll("/", with: "_"))
+            if let existing = sinks[path] {
+                sink = existing
+            } else {
+                let made = try FileSink(path: path)
+                sinks[path] = made
+                sinkOrder.append(path)
+                sink = made
+            }
+        } else {
+            context.log(.warning, "csv-export: no 'files' entry matches topic \(name); its messages are not written")
+        }
+        let info = (sink, name, context.fields(of: topic))
+        topicInfo[topic.id] = info
+        return info
+    }
+
+    /// Writes all buffered data to the files.
+    public func flush() throws {
+        for path in sinkOrder { try sinks[path]?.flush() }
+    }
+
+    /// Flushes, fsyncs and closes every file.
+    public func stop() throws {
+        var firstError: Error?
+        for path in sinkOrder {
+            do { try sinks[path]?.close(sync: true) } catch { firstError = firstError ?? error }
+        }
+        if let firstError { throw firstError }
+    }
+}
+
+extension String {
+    /// The string with every occurrence of `target` replaced (no Foundation needed).
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty, contains(target) else { return self }
+        var out = "", rest = self[...]
+        while let range = rest.firstRange(of: target) {
+            out += rest[..<range.lowerBound]
+            out += replacement
+            rest = rest[range.upperBound...]
+        }
+        return out + rest
+    }
+}
