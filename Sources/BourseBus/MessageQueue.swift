@@ -74,6 +74,9 @@ public final class MessageQueue: @unchecked Sendable {
         }
     }
 
+    /// The largest message record (header + payload, padded) the queue can hold.
+    public var largestRecord: Int { capacity - MessageQueue.headerSize }
+
     /// Bytes currently queued.
     public var usedBytes: Int { lock.withLock { tail - head } }
 
@@ -104,7 +107,7 @@ public final class MessageQueue: @unchecked Sendable {
             var offset = tail & mask
             var toEnd = capacity - offset
             if size > toEnd || capacity - (tail - head) < size {
-                guard size <= capacity - headerSize else {
+                guard size <= largestRecord else {
                     self.tail = tail
                     throw BourseError(.invalidMessage, "message of \(size) bytes does not fit the \(capacity)-byte queue of '\(name)'; raise its queue_bytes", input: name)
                 }

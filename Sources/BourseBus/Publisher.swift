@@ -72,9 +72,11 @@ public final class Publisher: @unchecked Sendable {
         let firstTopic = messages[0].pointee.topic_id
         var singleTopic = true
         // Headers of a batch are usually identical in type and length:
-        // validate each distinct (type, length) once.
-        var checkedType: UInt16 = 0
-        var checkedLength: UInt32 = 0
+        // validate each distinct (type, length) once. The sentinel is no
+        // valid pair, so the first message is always checked.
+        var checkedType: UInt16 = .max
+        var checkedLength: UInt32 = .max
+        var largestRecord = 0
         for i in 0..<count {
             let header = messages[i]
             let topic = header.pointee.topic_id
@@ -90,6 +92,10 @@ public final class Publisher: @unchecked Sendable {
                 }
                 checkedType = type
                 checkedLength = length
+                largestRecord = max(largestRecord, (messageHeaderSize + Int(length) + 7) & ~7)
+            }
+            if type == valuesType, let problem = validateValuesPayload(header) {
+                throw BourseError(.invalidMessage, "node '\(name)' published an invalid message: \(problem)", input: name)
             }
             if topic != firstTopic { singleTopic = false }
         }
@@ -98,6 +104,11 @@ public final class Publisher: @unchecked Sendable {
             let sequence = sequences[topic] &+ 1
             sequences[topic] = sequence
             stamps[i] = MessageStamp(sequence: sequence, origin: origin, created: now)
+        }
+        // Refuse, before copying anything, a message some queue can never hold,
+        // so a batch is delivered whole or not at all.
+        for queue in downstream where largestRecord > queue.largestRecord {
+            throw BourseError(.invalidMessage, "node '\(name)' published a \(largestRecord)-byte message; the queue of '\(queue.name)' holds at most \(queue.largestRecord) bytes per message: raise its queue_bytes", input: queue.name)
         }
         let stampBuffer = UnsafeBufferPointer(start: stamps, count: count)
         if singleTopic {
@@ -130,6 +141,8 @@ public final class Publisher: @unchecked Sendable {
         closed = true
         for queue in downstream { queue.closeProducer() }
     }
+
+    private let valuesType = UInt16(BOURSE_MSG_VALUES.rawValue)
 
     /// Subscriber names this publisher reaches, for diagnostics.
     public var downstreamNames: [String] { downstream.map(\.name) }

@@ -62,3 +62,17 @@ public func validateMessageHeader(type: UInt16, payloadLength: UInt32) -> String
 
 /// Size in bytes of the fixed message header (ABI 1).
 public let messageHeaderSize = MemoryLayout<bourse_message>.size
+
+/// Checks the count of a `values` message against its payload: at most
+/// BOURSE_MAX_VALUES and no more than payload_len holds. Nil when valid.
+public func validateValuesPayload(_ message: UnsafePointer<bourse_message>) -> String? {
+    let length = Int(message.pointee.payload_len)
+    let count = Int(UnsafeRawPointer(message + 1).load(as: UInt32.self))
+    if count > Int(BOURSE_MAX_VALUES) {
+        return "values message with count \(count); at most \(BOURSE_MAX_VALUES)"
+    }
+    if 8 + 8 * count > length {
+        return "values message with count \(count) needs \(8 + 8 * count) payload bytes, has \(length)"
+    }
+    return nil
+}

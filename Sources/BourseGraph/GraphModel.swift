@@ -46,6 +46,8 @@ public struct NodeDefinition: Sendable {
     public var onError: ErrorPolicy
     /// Where each part is in the file, for diagnostics.
     public var locations: NodeLocations
+    /// Keys written for this node (even when their value was rejected).
+    public var presentKeys: Set<String>
 }
 
 /// Positions of a node's parts in its file.

@@ -13,8 +13,9 @@ public enum GraphParser {
     /// Reads and parses the graph file at `path`.
     public static func parse(fileAt path: String) -> (GraphDefinition?, [Diagnostic]) {
         guard let text = readTextFile(path) else {
-            let reason = String(cString: strerror(errno))
-            return (nil, [Diagnostic(.error, BourseError(.fileNotFound, "cannot read graph file \(path): \(reason)", input: path))])
+            let code = errno
+            let reason = String(cString: strerror(code))
+            return (nil, [Diagnostic(.error, BourseError(code == ENOENT ? .fileNotFound : .io, "cannot read graph file \(path): \(reason)", input: path))])
         }
         return parse(text: text, file: path)
     }
@@ -180,7 +181,8 @@ public enum GraphParser {
             subscribes: subscribes, publishes: publishes,
             queueBytes: queueBytes, batchSize: batchSize, onError: onError,
             locations: NodeLocations(node: reader.location(item), plugin: plugin.1, kind: kindLocation,
-                                     config: configLocation, subscribes: subscribeLocations, publishes: publishLocations))
+                                     config: configLocation, subscribes: subscribeLocations, publishes: publishLocations),
+            presentKeys: Set(entries.map(\.key)))
     }
 
     static func yamlDiagnostic(_ error: YamlError, file: String) -> Diagnostic {

@@ -86,7 +86,7 @@ struct YAMLReader {
             error(.invalidValue, "\(what) must be a string", at: node)
             return nil
         }
-        if scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+        if scalar.string.isEmpty || (scalar.style == .plain && ["~", "null", "Null", "NULL"].contains(scalar.string)) {
             error(.invalidValue, "\(what) must be a non-empty string", at: node)
             return nil
         }
@@ -128,10 +128,10 @@ enum YAMLToJSON {
     static func convert(_ node: Node, reader: inout YAMLReader) -> String {
         switch node {
         case .scalar(let scalar):
-            if scalar.style != .plain || scalarJSON(scalar).hasPrefix("\"") {
-                return quote(reader.expand(scalar.string, at: node))
-            }
-            return scalarJSON(scalar)
+            // Variables expand first; a plain scalar then resolves to its
+            // type (so `period: ${P:-20}` is a number), a quoted one stays a string.
+            let text = reader.expand(scalar.string, at: node)
+            return scalar.style == .plain ? plainScalarJSON(text) : quote(text)
         case .sequence(let sequence):
             return "[" + sequence.map { convert($0, reader: &reader) }.joined(separator: ",") + "]"
         case .mapping(let mapping):
@@ -150,23 +150,53 @@ enum YAMLToJSON {
         }
     }
 
-    /// Plain scalars follow YAML 1.2 core resolution; quoted ones are strings.
-    static func scalarJSON(_ scalar: Node.Scalar) -> String {
-        let text = scalar.string
-        guard scalar.style == .plain else { return quote(text) }
+    /// A plain scalar resolved by the YAML 1.2 core schema: null, bool,
+    /// int (decimal, 0o octal, 0x hex), float; anything else is a string.
+    /// `.inf` and `.nan` have no JSON form and stay strings.
+    static func plainScalarJSON(_ text: String) -> String {
         switch text {
         case "", "~", "null", "Null", "NULL": return "null"
         case "true", "True", "TRUE": return "true"
         case "false", "False", "FALSE": return "false"
         default: break
         }
-        let cleaned = text.replacingUnderscores
-        if let int = Int(cleaned), !cleaned.hasPrefix("+") { return String(int) }
-        if let double = Double(cleaned), double.isFinite, cleaned.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }),
-           cleaned.first.map({ $0.isNumber || $0 == "-" || $0 == "." }) == true {
-            return "\(double)"
-        }
+        if let int = coreInteger(text) { return String(int) }
+        if isCoreFloat(text), let double = Double(text), double.isFinite { return "\(double)" }
         return quote(text)
+    }
+
+    /// `[-+]?[0-9]+`, `0o[0-7]+` or `0x[0-9a-fA-F]+`.
+    static func coreInteger(_ text: String) -> Int? {
+        if text.hasPrefix("0o") { return Int(text.dropFirst(2), radix: 8) }
+        if text.hasPrefix("0x") { return Int(text.dropFirst(2), radix: 16) }
+        var digits = Substring(text)
+        if digits.first == "-" || digits.first == "+" { digits = digits.dropFirst() }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int(text.hasPrefix("+") ? String(text.dropFirst()) : text)
+    }
+
+    /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+    static func isCoreFloat(_ text: String) -> Bool {
+        var chars = Array(text.utf8)[...]
+        func digits() -> Int {
+            var n = 0
+            while let c = chars.first, c >= 48, c <= 57 { chars = chars.dropFirst(); n += 1 }
+            return n
+        }
+        if chars.first == 45 || chars.first == 43 { chars = chars.dropFirst() }
+        let whole = digits()
+        var fraction = 0
+        if chars.first == 46 {
+            chars = chars.dropFirst()
+            fraction = digits()
+        }
+        guard whole > 0 || fraction > 0 else { return false }
+        if chars.first == 101 || chars.first == 69 {
+            chars = chars.dropFirst()
+            if chars.first == 45 || chars.first == 43 { chars = chars.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return chars.isEmpty
     }
 
     static func quote(_ text: String) -> String {

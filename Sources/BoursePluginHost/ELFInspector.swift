@@ -89,8 +89,10 @@ public enum ELFInspector {
             let kind = [1: "a relocatable object (.o)", 2: "an executable", 4: "a core dump"][Int(type)] ?? "ELF type \(type)"
             throw BourseError(.notSharedObject, "plugin '\(plugin)': \(path) is \(kind), not a shared object (.so)", input: path)
         }
-        let phoff = Int(u64(header, 32))
-        let shoff = Int(u64(header, 40))
+        // Offsets are untrusted 64-bit values: anything past Int.max is
+        // certainly past the end of the file.
+        let phoff = Int(exactly: u64(header, 32)) ?? Int.max
+        let shoff = Int(exactly: u64(header, 40)) ?? Int.max
         let phentsize = Int(u16(header, 54))
         let phnum = Int(u16(header, 56))
         let shentsize = Int(u16(header, 58))
@@ -102,10 +104,14 @@ public enum ELFInspector {
             throw BourseError(.notSharedObject, "plugin '\(plugin)': \(path) has no valid program headers", input: path)
         }
         let phEnd = phoff.addingReportingOverflow(phnum * phentsize)
-        guard !phEnd.overflow, phEnd.partialValue <= size else { throw truncated("the program header table", phEnd.partialValue) }
+        guard !phEnd.overflow, phEnd.partialValue <= size else {
+            throw truncated("the program header table", phEnd.overflow ? Int.max : phEnd.partialValue)
+        }
         if shoff != 0 {
             let shEnd = shoff.addingReportingOverflow(shnum * shentsize)
-            guard !shEnd.overflow, shEnd.partialValue <= size else { throw truncated("the section header table", shEnd.partialValue) }
+            guard !shEnd.overflow, shEnd.partialValue <= size else {
+                throw truncated("the section header table", shEnd.overflow ? Int.max : shEnd.partialValue)
+            }
         }
         let table = try readBytes(fd, offset: phoff, count: phnum * phentsize)
         for i in 0..<phnum {
@@ -114,7 +120,7 @@ public enum ELFInspector {
             let fileSize = u64(table, base + 32)
             let (end, overflow) = offset.addingReportingOverflow(fileSize)
             guard !overflow, end <= UInt64(size) else {
-                throw truncated("segment \(i)", Int(truncatingIfNeeded: end))
+                throw truncated("segment \(i)", Int(exactly: end) ?? Int.max)
             }
         }
         return Summary(machine: machine, machineName: machineName(machine), fileSize: size, programHeaders: phnum)

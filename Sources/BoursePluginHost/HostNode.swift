@@ -9,10 +9,16 @@ import Synchronization
 /// strings handed to the plugin (kept alive until the instance is destroyed,
 /// as the ABI promises).
 final class HostNode: @unchecked Sendable {
+    /// Which plugin function the host is inside, for the ABI's rules on
+    /// where publish and declare_fields may be called.
+    enum Phase: UInt8 {
+        case none = 0, create, start, running
+    }
+
     let services: NodeServices
-    /// True while the host is inside a call into the plugin on some thread;
-    /// publish and declare_fields are refused otherwise.
-    private let inCall = Atomic<Bool>(false)
+    private let phase = Atomic<UInt8>(Phase.none.rawValue)
+    /// The thread making the current call (pthread_t is an integer on Linux).
+    private let callingThread = Atomic<UInt>(0)
     private let strings = Mutex([String: UnsafeMutablePointer<CChar>]())
 
     init(services: NodeServices) {
@@ -33,15 +39,27 @@ final class HostNode: @unchecked Sendable {
         }
     }
 
-    /// Runs a call into the plugin with publishing allowed.
+    /// Runs a call into the plugin, recording its phase and thread.
     @inline(__always)
-    func calling<T>(_ body: () throws -> T) rethrows -> T {
-        inCall.store(true, ordering: .releasing)
-        defer { inCall.store(false, ordering: .releasing) }
+    func calling<T>(_ callPhase: Phase, _ body: () throws -> T) rethrows -> T {
+        callingThread.store(UInt(pthread_self()), ordering: .relaxed)
+        phase.store(callPhase.rawValue, ordering: .releasing)
+        defer { phase.store(Phase.none.rawValue, ordering: .releasing) }
         return try body()
     }
 
-    var isInCall: Bool { inCall.load(ordering: .acquiring) }
+    /// Nil when the calling thread may use a function allowed in `allowed`
+    /// phases; else why not.
+    func refusal(_ function: String, allowed: Set<Phase>, where whereText: String) -> String? {
+        let current = Phase(rawValue: phase.load(ordering: .acquiring)) ?? .none
+        guard allowed.contains(current) else {
+            return "\(function) called outside \(whereText) (node '\(services.nodeName)')"
+        }
+        guard UInt(pthread_self()) == callingThread.load(ordering: .relaxed) else {
+            return "\(function) called from another thread than the one the host is calling the plugin on (node '\(services.nodeName)')"
+        }
+        return nil
+    }
 
     var opaque: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
 
@@ -76,8 +94,8 @@ let hostAPITable: UnsafePointer<bourse_host_api> = {
     api.abi_minor = UInt16(BOURSE_ABI_MINOR)
     api.publish = { node, messages, count, errorOut in
         guard let host = HostNode.from(node) else { return Int32(BOURSE_ERROR.rawValue) }
-        guard host.isInCall else {
-            fill(errorOut, "publish called outside a host call into the plugin (node '\(host.services.nodeName)'); publish only from start, poll, on_messages, flush or stop")
+        if let refusal = host.refusal("publish", allowed: [.running], where: "poll, on_messages, flush or stop") {
+            fill(errorOut, refusal)
             return Int32(BOURSE_ERROR.rawValue)
         }
         guard let messages, count > 0 else { return Int32(BOURSE_OK.rawValue) }
@@ -131,8 +149,8 @@ let hostAPITable: UnsafePointer<bourse_host_api> = {
     }
     api.declare_fields = { node, topic, names, count, errorOut in
         guard let host = HostNode.from(node) else { return Int32(BOURSE_ERROR.rawValue) }
-        guard host.isInCall else {
-            fill(errorOut, "declare_fields called outside a host call (node '\(host.services.nodeName)')")
+        if let refusal = host.refusal("declare_fields", allowed: [.create], where: "create") {
+            fill(errorOut, refusal)
             return Int32(BOURSE_ERROR.rawValue)
         }
         var list: [String] = []

@@ -84,7 +84,7 @@ final class InProcessPluginInstance: PluginInstance {
         self.node = HostNode(services: services)
         error.initialize(to: bourse_error())
         var created: UnsafeMutableRawPointer?
-        let status = node.calling {
+        let status = node.calling(.create) {
             configJSON.withCString { json in
                 api.create!(library.descriptor, hostAPITable, node.opaque, json, strlen(json), &created, error)
             }
@@ -104,21 +104,25 @@ final class InProcessPluginInstance: PluginInstance {
         error.deallocate()
     }
 
+    /// The plugin's error text (and its code when it set one).
     private func takeErrorMessage(default text: String) -> String {
         let message = withUnsafeBytes(of: &error.pointee.message) { raw -> String in
             let bytes = raw.prefix(while: { $0 != 0 })
             return String(decoding: bytes, as: UTF8.self)
         }
-        return message.isEmpty ? text : message
+        let code = error.pointee.code
+        let base = message.isEmpty ? text : message
+        return code != 0 && code != 1 ? "\(base) (plugin error code \(code))" : base
     }
 
-    private func call(_ name: String, _ body: (UnsafeMutableRawPointer, UnsafeMutablePointer<bourse_error>) -> Int32) throws -> Int32 {
+    private func call(_ name: String, phase: HostNode.Phase = .running,
+                      _ body: (UnsafeMutableRawPointer, UnsafeMutablePointer<bourse_error>) -> Int32) throws -> Int32 {
         guard let instance else {
             throw BourseError(.pluginCallFailed, "node '\(label)': \(name) called after destroy", input: label)
         }
         error.pointee.code = 0
         error.pointee.message.0 = 0
-        let status = node.calling { body(instance, error) }
+        let status = node.calling(phase) { body(instance, error) }
         if status == Int32(BOURSE_ERROR.rawValue) {
             let reason = takeErrorMessage(default: "\(name) failed without a reason")
             throw BourseError(.pluginCallFailed, "node '\(label)' (\(info.name)): \(name): \(reason)", input: label)
@@ -126,7 +130,7 @@ final class InProcessPluginInstance: PluginInstance {
         return status
     }
 
-    func start() throws { _ = try call("start") { api.start!($0, $1) } }
+    func start() throws { _ = try call("start", phase: .start) { api.start!($0, $1) } }
     func flush() throws { _ = try call("flush") { api.flush!($0, $1) } }
     func stop() throws { _ = try call("stop") { api.stop!($0, $1) } }
 

@@ -42,6 +42,11 @@ public final class PluginLibrary: @unchecked Sendable {
 
     private static let cache = Mutex([String: PluginLibrary]())
 
+    /// `sizeof(bourse_plugin_descriptor)` in ABI 1.0 (frozen).
+    static let descriptorSizeV1_0 = 64
+    /// `sizeof(bourse_plugin_api)` in ABI 1.0 (frozen).
+    static let pluginAPISizeV1_0 = 64
+
     /// Loads (once per real path) and validates the plugin at `path`.
     /// `label` names the plugin in errors (the graph node or the path).
     /// Every failure is a `BourseError`; none crashes the process.
@@ -86,8 +91,9 @@ public final class PluginLibrary: @unchecked Sendable {
                 : "the plugin needs a newer minor version than the host has"
             throw BourseError(.abiMismatch, "plugin '\(label)': built for plugin ABI \(plugin), this host supports ABI \(ABIVersion.host.major).0 to \(ABIVersion.host) (\(rule))", input: "\(plugin)")
         }
-        // Minimum descriptor: everything up to and including `api`.
-        let minimum = MemoryLayout<bourse_plugin_descriptor>.offset(of: \bourse_plugin_descriptor.api)! + MemoryLayout<UnsafeRawPointer>.size
+        // ABI 1.0 is the first version: its whole descriptor and table are
+        // the minimum. Frozen numbers: later minors only add at the end.
+        let minimum = PluginLibrary.descriptorSizeV1_0
         guard Int(d.struct_size) >= minimum else {
             throw invalid("struct_size \(d.struct_size) is smaller than the \(minimum) bytes of ABI 1.0")
         }
@@ -99,7 +105,7 @@ public final class PluginLibrary: @unchecked Sendable {
         guard SemanticVersion(version) != nil else { throw invalid("version '\(version)' is not a semantic version (MAJOR.MINOR.PATCH)") }
         guard let api = d.api else { throw invalid("function table is NULL") }
         let table = api.pointee
-        let minimumAPI = MemoryLayout<bourse_plugin_api>.offset(of: \bourse_plugin_api.destroy)! + MemoryLayout<UnsafeRawPointer>.size
+        let minimumAPI = PluginLibrary.pluginAPISizeV1_0
         guard Int(table.struct_size) >= minimumAPI else {
             throw invalid("function table struct_size \(table.struct_size) is smaller than the \(minimumAPI) bytes of ABI 1.0")
         }

@@ -77,7 +77,14 @@ public final class GraphRunner: @unchecked Sendable {
         }
         if let startFailure {
             log.log(.error, "bourse", "start failed: \(startFailure); stopping the nodes already started")
-            for node in startedNodes { try? node.instance?.stop() }
+            for node in startedNodes {
+                do {
+                    try node.instance?.flush()
+                    try node.instance?.stop()
+                } catch {
+                    log.log(.error, node.definition.id, "\(error)")
+                }
+            }
             for node in graph.nodes { node.publisher?.close() }
             stateLock.withLock { $0 = .finished }
             return summary(started: started)
@@ -89,11 +96,17 @@ public final class GraphRunner: @unchecked Sendable {
                 threads.append(try NodeThread(name: "bourse:" + node.definition.id) { [self] in
                     runNode(node)
                 })
-            } catch let error as BourseError {
-                log.log(.error, "bourse", "\(error)")
-                node.failure = error
+            } catch {
+                // No thread for this node: make sure nobody waits for it.
+                // Its inbox refuses further messages and its outputs end.
+                let failure = error as? BourseError ?? BourseError(.io, "\(error)", input: node.definition.id)
+                log.log(.error, "bourse", "\(failure)")
+                node.failure = failure
+                node.statistics.errors += 1
                 requestStop()
-            } catch {}
+                node.subscription?.queue.abort()
+                node.publisher?.close()
+            }
         }
         for thread in threads { thread.join() }
         stateLock.withLock { $0 = .finished }
@@ -129,27 +142,27 @@ public final class GraphRunner: @unchecked Sendable {
 
     private func runSource(_ node: RuntimeNode) {
         guard let instance = node.instance else { return }
-        var idleSleep: Int64 = 100_000  // 0.1 ms, doubling to 10 ms
+        // Back-off when a poll yields nothing (idle, an error under
+        // on_error: continue, or "produced" without publishing): 0.1 ms,
+        // doubling to 10 ms, so an idle or failing source never spins.
+        var idleSleep: Int64 = 100_000
         while !stopRequested.load(ordering: .acquiring) {
             let before = Clock.monotonicNanoseconds()
-            let status: PollStatus
+            let publishedBefore = node.statistics.messagesOut
+            var status = PollStatus.idle
             do {
                 status = try instance.poll(maxMessages: node.definition.batchSize)
             } catch {
-                node.statistics.busyNanoseconds += Clock.monotonicNanoseconds() - before
-                if handle(error, in: node) { continue }
-                return
+                if !handle(error, in: node) { return }
             }
             node.statistics.busyNanoseconds += Clock.monotonicNanoseconds() - before
             node.statistics.calls += 1
-            switch status {
-            case .produced:
+            if status == .endOfStream { return }
+            if status == .produced, node.statistics.messagesOut > publishedBefore {
                 idleSleep = 100_000
-            case .idle:
+            } else {
                 sleepNanoseconds(idleSleep)
                 idleSleep = min(idleSleep * 2, 10_000_000)
-            case .endOfStream:
-                return
             }
         }
     }

@@ -124,6 +124,9 @@ final class RuntimeNode: NodeServices, @unchecked Sendable {
         guard names.count <= Int(BOURSE_MAX_VALUES) else {
             throw BourseError(.invalidValue, "node '\(nodeName)' declared \(names.count) fields; at most \(BOURSE_MAX_VALUES) are allowed", input: nodeName)
         }
+        if let duplicate = Dictionary(grouping: names, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            throw BourseError(.invalidValue, "node '\(nodeName)' declared field '\(duplicate)' twice", input: duplicate)
+        }
         for name in names where !isValidFieldName(name) {
             throw BourseError(.invalidValue, "node '\(nodeName)': field name '\(name)' must be 1-63 characters of A-Z, a-z, 0-9, '_', '.', '-'", input: name)
         }

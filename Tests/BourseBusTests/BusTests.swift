@@ -184,3 +184,46 @@ final class ConsumerContext {
     let body: () -> Void
     init(_ body: @escaping () -> Void) { self.body = body }
 }
+
+@Suite("Bus message checks")
+struct BusMessageCheckTests {
+    func oneMessage(type: UInt16, payload: [UInt8], topic: String = "a") throws -> (Publisher, Subscription, [UnsafePointer<bourse_message>], UnsafeMutableRawPointer) {
+        let bus = Bus()
+        let publisher = try bus.addPublisher(name: "p", nodeID: 1, topics: [TopicName(topic)])
+        let sub = bus.addSubscription(name: "s", patterns: [try TopicPattern(">")], queueBytes: 65536)
+        bus.seal()
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 48 + payload.count + 8, alignment: 8)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: 48 + payload.count + 8)
+        let header = raw.assumingMemoryBound(to: bourse_message.self)
+        header.pointee.type = type
+        header.pointee.payload_len = UInt32(payload.count)
+        header.pointee.topic_id = bus.topics.lookup(topic)!
+        (raw + 48).copyMemory(from: payload, byteCount: payload.count)
+        return (publisher, sub, [UnsafePointer(header)], raw)
+    }
+
+    @Test("type 0 (the queue's padding type) is refused even with an empty payload")
+    func typeZero() throws {
+        let (publisher, _, list, raw) = try oneMessage(type: 0, payload: [])
+        defer { raw.deallocate() }
+        #expect(throws: BourseError.self) { try list.withUnsafeBufferPointer { try publisher.publish($0) } }
+    }
+
+    @Test("a values message must hold the count it claims, at most 16")
+    func valuesCount() throws {
+        func values(count: UInt32, payloadBytes: Int) -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: payloadBytes)
+            withUnsafeBytes(of: count.littleEndian) { for k in 0..<4 { bytes[k] = $0[k] } }
+            return bytes
+        }
+        for (count, size, ok) in [(UInt32(2), 24, true), (3, 24, false), (17, 8 + 17 * 8, false), (0, 8, true)] {
+            let (publisher, _, list, raw) = try oneMessage(type: 4, payload: values(count: count, payloadBytes: size))
+            defer { raw.deallocate() }
+            if ok {
+                try list.withUnsafeBufferPointer { try publisher.publish($0) }
+            } else {
+                #expect(throws: BourseError.self, "count \(count) in \(size) bytes") { try list.withUnsafeBufferPointer { try publisher.publish($0) } }
+            }
+        }
+    }
+}

@@ -180,3 +180,28 @@ enum ProcessInfoHome {
         return String(cString: home)
     }
 }
+
+@Suite("YAML scalar resolution")
+struct ScalarResolutionTests {
+    func config(_ yamlValue: String) -> String? {
+        let (graph, diagnostics) = GraphParser.parse(text: "nodes:\n  - id: n\n    plugin: p\n    config:\n      v: \(yamlValue)\n", file: "g.yaml")
+        guard diagnostics.isEmpty else { return nil }
+        return graph?.nodes.first?.configJSON
+    }
+
+    @Test("YAML 1.2 core types", arguments: [
+        ("12", #"{"v":12}"#), ("+5", #"{"v":5}"#), ("-3", #"{"v":-3}"#), ("0x1e", #"{"v":30}"#), ("0x10", #"{"v":16}"#),
+        ("0o17", #"{"v":15}"#), ("1.5", #"{"v":1.5}"#), (".5", #"{"v":0.5}"#), ("1e3", #"{"v":1000.0}"#),
+        (".inf", #"{"v":".inf"}"#), ("1_000", #"{"v":"1_000"}"#), ("0x1g", #"{"v":"0x1g"}"#), ("'12'", #"{"v":"12"}"#),
+        ("${BOURSE_UNSET_FOR_TEST:-20}", #"{"v":20}"#), ("\"${BOURSE_UNSET_FOR_TEST:-20}\"", #"{"v":"20"}"#),
+    ])
+    func resolution(yaml: String, json: String) {
+        #expect(config(yaml) == json)
+    }
+
+    @Test("empty strings are refused where a name is needed")
+    func emptyStrings() {
+        let (_, diagnostics) = GraphParser.parse(text: "nodes:\n  - id: \"\"\n    plugin: ''\n", file: "g.yaml")
+        #expect(diagnostics.filter { $0.error.code == .invalidValue }.count == 2, "\(diagnostics)")
+    }
+}

@@ -178,3 +178,41 @@ struct LoaderTests {
         expectError(.pluginCallFailed, mentioning: ["node-a", "poll", "failing on purpose"]) { _ = try instance.poll(maxMessages: 1) }
     }
 }
+
+@Suite("Loader robustness and call rules")
+struct LoaderRobustnessTests {
+    let host = InProcessPluginHost()
+
+    @Test("absurd header offsets are a truncated file, not a crash")
+    func hugeOffsets() throws {
+        let dir = TemporaryDirectory()
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try FixturePlugins.build(name: "fixture-source"))))
+        for field in [32, 40] {  // e_phoff, e_shoff
+            var copy = bytes
+            for k in 0..<8 { copy[field + k] = 0xFF }
+            let path = dir.file("libhuge\(field).so")
+            try Data(copy).write(to: URL(fileURLWithPath: path))
+            expectError(.truncatedFile, mentioning: ["truncated"]) { _ = try host.inspect(path: path, label: "node-a") }
+        }
+        bytes[56] = 0  // e_phnum = 0
+        bytes[57] = 0
+        let path = dir.file("libnophdr.so")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        expectError(.notSharedObject, mentioning: ["program headers"]) { _ = try host.inspect(path: path, label: "node-a") }
+    }
+
+    @Test("publishing from start is refused (no consumer runs yet)")
+    func publishInStart() throws {
+        let path = try FixturePlugins.build(name: "fixture-source")
+        let instance = try host.instantiate(path: path, label: "node-a", expectedKind: nil, configJSON: #"{"publish_in_start":true}"#, services: StubServices())
+        expectError(.pluginCallFailed, mentioning: ["publish called outside poll, on_messages, flush or stop"]) { try instance.start() }
+    }
+
+    @Test("declare_fields outside create is refused")
+    func declareLate() throws {
+        let path = try FixturePlugins.build(name: "fixture-source")
+        let instance = try host.instantiate(path: path, label: "node-a", expectedKind: nil, configJSON: #"{"declare_late":true}"#, services: StubServices())
+        try instance.start()
+        expectError(.pluginCallFailed, mentioning: ["declare_fields called outside create"]) { _ = try instance.poll(maxMessages: 1) }
+    }
+}

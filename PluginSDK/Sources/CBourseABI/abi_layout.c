@@ -8,3 +8,8 @@ const char *bourse_abi_header_version(void) {
 #define BOURSE_STR(x) BOURSE_STR2(x)
     return BOURSE_STR(BOURSE_ABI_MAJOR) "." BOURSE_STR(BOURSE_ABI_MINOR);
 }
+
+/* Sizes of ABI 1.0 structs that the host treats as minimums: frozen. */
+_Static_assert(sizeof(bourse_plugin_descriptor) == 64, "ABI 1.0 descriptor is 64 bytes");
+_Static_assert(sizeof(bourse_plugin_api) == 64, "ABI 1.0 plugin api is 64 bytes");
+_Static_assert(sizeof(bourse_host_api) == 8 + 17 * 8, "ABI 1.0 host api size");

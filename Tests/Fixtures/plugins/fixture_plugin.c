@@ -19,7 +19,9 @@
  *   exporter:  counts messages and checks per-topic sequence order; at stop
  *              writes "count=N gaps=G\n" to "out" (if given).
  *   any kind:  "reject": true makes create fail with a message;
- *              "fail_after": N makes on_messages/poll fail after N calls.
+ *              "fail_after": N makes on_messages/poll fail after N calls;
+ *              "publish_in_start": true publishes from start (refused);
+ *              "declare_late": true calls declare_fields from poll (refused).
  */
 #define _DEFAULT_SOURCE
 #include "bourse_plugin.h"
@@ -44,6 +46,7 @@ typedef struct fixture {
     bourse_node *node;
     long count, per_poll, delay_us, fail_after, calls;
     long produced, received, gaps;
+    int publish_in_start, declare_late;
     uint64_t last_sequence[64];
     uint32_t instrument, output;
     char out[512];
@@ -81,6 +84,8 @@ static int32_t fx_create(const bourse_plugin_descriptor *d, const bourse_host_ap
     f->per_poll = config_long(json, "per_poll", 64);
     f->delay_us = config_long(json, "delay_us", 0);
     f->fail_after = config_long(json, "fail_after", -1);
+    f->publish_in_start = strstr(json, "\"publish_in_start\":true") != NULL;
+    f->declare_late = strstr(json, "\"declare_late\":true") != NULL;
     char symbol[64];
     config_string(json, "instrument", symbol, sizeof symbol, "TEST");
     config_string(json, "out", f->out, sizeof f->out, "");
@@ -96,7 +101,18 @@ static int32_t fx_create(const bourse_plugin_descriptor *d, const bourse_host_ap
     return BOURSE_OK;
 }
 
-__attribute__((unused)) static int32_t fx_start(void *self, bourse_error *error) { (void)self; (void)error; return BOURSE_OK; }
+typedef struct { bourse_message header; bourse_bar bar; } bar_message;
+typedef struct { bourse_message header; bourse_values values; } values_message;
+
+__attribute__((unused)) static int32_t fx_start(void *self, bourse_error *error) {
+    fixture *f = self;
+    if (f->publish_in_start) {
+        bar_message m = {.header = {.type = BOURSE_MSG_BAR, .payload_len = sizeof(bourse_bar), .topic_id = f->output}};
+        const bourse_message *list[] = {&m.header};
+        return f->host->publish(f->node, list, 1, error);
+    }
+    return BOURSE_OK;
+}
 static int32_t fx_flush(void *self, bourse_error *error) { (void)self; (void)error; return BOURSE_OK; }
 
 static int32_t fx_stop(void *self, bourse_error *error) {
@@ -121,12 +137,13 @@ static int check_failure(fixture *f, bourse_error *error) {
     return 0;
 }
 
-typedef struct { bourse_message header; bourse_bar bar; } bar_message;
-typedef struct { bourse_message header; bourse_values values; } values_message;
-
 static int32_t fx_poll(void *self, uint32_t max, bourse_error *error) {
     fixture *f = self;
     if (check_failure(f, error)) return BOURSE_ERROR;
+    if (f->declare_late) {
+        const char *names[] = {"late"};
+        return f->host->declare_fields(f->node, f->output, names, 1, error);
+    }
     if (f->produced >= f->count) return BOURSE_END_OF_STREAM;
     if (f->delay_us > 0) usleep((useconds_t)f->delay_us);
     long n = f->per_poll < (long)max ? f->per_poll : (long)max;

@@ -91,9 +91,10 @@ typedef enum bourse_log_level {
 
 /**
  * A human-readable error, filled by the plugin when a call returns
- * BOURSE_ERROR. The host owns the storage, zeroes it before each call and
- * reads it right after the call returns. Messages longer than the capacity
- * are cut at capacity-1 bytes (always NUL-terminated).
+ * BOURSE_ERROR. The host owns the storage, sets code to 0 and message to ""
+ * before each call, and reads it right after the call returns. Messages
+ * longer than the capacity are cut at capacity-1 bytes (always
+ * NUL-terminated). A code other than 0 or 1 is shown to the user.
  */
 typedef struct bourse_error {
     int32_t code;  /**< plugin-defined error code; 0 when unset */
@@ -334,10 +335,12 @@ typedef struct bourse_node bourse_node;
  *
  * Every pointer the host returns stays valid until the instance is
  * destroyed. Strings passed in are copied by the host before it returns.
- * Threading: publish and declare_fields may only be called from inside a
- * call the host made into the plugin (create, start, on_messages, poll,
- * flush, stop), on that thread. All other functions may be called from any
- * thread while the instance exists.
+ * Threading and call context (enforced; violations return BOURSE_ERROR):
+ *  - publish only from inside poll, on_messages, flush or stop, on the
+ *    thread the host is making that call on (not from create or start:
+ *    no consumer runs yet, so a full queue could never drain);
+ *  - declare_fields only from inside create;
+ *  - every other function from any thread while the instance exists.
  */
 typedef struct bourse_host_api {
     uint32_t struct_size;  /**< sizeof(bourse_host_api) of the host */
@@ -365,7 +368,7 @@ typedef struct bourse_host_api {
     /** Monotonic time in ns, for measuring durations. */
     int64_t (*monotonic_ns)(bourse_node *node);
 
-    /** Id of a named counter of this node (created on first use); 0 on bad name. */
+    /** Id of a named counter of this node (1..64 bytes; created on first use); 0 on a bad name. */
     uint32_t (*counter_id)(bourse_node *node, const char *name);
 
     /** Add `delta` to a counter obtained from counter_id. */
@@ -377,7 +380,7 @@ typedef struct bourse_host_api {
     /** Name of a topic id, or NULL if unknown. */
     const char *(*topic_name)(bourse_node *node, uint32_t topic_id);
 
-    /** Id of an instrument symbol, interned on first use; 0 on an invalid symbol. */
+    /** Id of an instrument symbol (1..64 bytes, no spaces or control characters), interned on first use; 0 if invalid. */
     uint32_t (*instrument_id)(bourse_node *node, const char *symbol);
 
     /** Symbol of an instrument id, or NULL if unknown. */
@@ -391,8 +394,8 @@ typedef struct bourse_host_api {
 
     /**
      * Declare the names of the values this node publishes on `topic_id` in
-     * BOURSE_MSG_VALUES messages. Call from create. At most
-     * BOURSE_MAX_VALUES names, each 1..63 bytes of [A-Za-z0-9_.-].
+     * BOURSE_MSG_VALUES messages. Only from create. At most
+     * BOURSE_MAX_VALUES distinct names, each 1..63 bytes of [A-Za-z0-9_.-].
      */
     int32_t (*declare_fields)(bourse_node *node, uint32_t topic_id, const char *const *names,
                               uint32_t count, bourse_error *error);
