@@ -70,15 +70,15 @@ public enum PollResult: Sendable, Equatable {
 /// Versions and limits of the C ABI this SDK was built against.
 public enum BourseABI {
     /// `BOURSE_ABI_MAJOR` of the header the SDK was compiled with.
-    public static let major: UInt16 = 1
+    @inlinable public static var major: UInt16 { 1 }
     /// `BOURSE_ABI_MINOR` of the header the SDK was compiled with.
-    public static let minor: UInt16 = 0
+    @inlinable public static var minor: UInt16 { 0 }
     /// Size of a message header in bytes.
-    public static let headerSize = 48
+    @inlinable public static var headerSize: Int { 48 }
     /// Largest payload one message may carry (`BOURSE_MAX_PAYLOAD`).
-    public static let maxPayload = 65536
+    @inlinable public static var maxPayload: Int { 65536 }
     /// Most values one values message carries (`BOURSE_MAX_VALUES`).
-    public static let maxValues = 16
+    @inlinable public static var maxValues: Int { 16 }
     /// The compiler the SDK (and so the plugin) was built with, e.g. "swift-6.3.1".
     public static let toolchain: String = swiftToolchainName
 }

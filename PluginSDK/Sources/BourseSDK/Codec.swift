@@ -1,23 +1,23 @@
 // Encoding and decoding of message records (header + payload) as the C ABI lays them out.
 
-internal import CBourseABI
+public import CBourseABI
 
 /// Layout helpers for a record: a 48-byte `bourse_message` header followed by the payload.
-enum RecordLayout {
+@usableFromInline enum RecordLayout {
     /// Header plus payload, rounded up to a multiple of 8.
-    @inline(__always)
+    @inlinable
     static func recordSize(payloadLength: Int) -> Int {
         (BourseABI.headerSize + payloadLength + 7) & ~7
     }
 
     /// `payload_len` of the header at `record`.
-    @inline(__always)
+    @inlinable
     static func payloadLength(at record: UnsafeRawPointer) -> Int {
         Int(record.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
     }
 
     /// Writes a complete header at `record`.
-    @inline(__always)
+    @inlinable
     static func writeHeader(
         to record: UnsafeMutableRawPointer, type: UInt16, flags: UInt16, payloadLength: Int,
         topic: UInt32, instrument: UInt32, eventTime: Int64, createdTime: Int64,
@@ -31,7 +31,7 @@ enum RecordLayout {
     }
 
     /// Zeroes the bytes between the end of the payload and the end of the record.
-    @inline(__always)
+    @inlinable
     static func zeroPadding(_ record: UnsafeMutableRawPointer, payloadLength: Int) {
         let end = BourseABI.headerSize + payloadLength
         let padded = recordSize(payloadLength: payloadLength)
@@ -42,21 +42,22 @@ enum RecordLayout {
 }
 
 /// Converts between ``Payload`` values and the C payload structs.
-enum PayloadCodec {
-    static let barSize = MemoryLayout<bourse_bar>.size
-    static let tradeSize = MemoryLayout<bourse_trade>.size
-    static let quoteSize = MemoryLayout<bourse_quote>.size
-    static let signalSize = MemoryLayout<bourse_signal>.size
-    static let alertSize = MemoryLayout<bourse_alert>.size
-    static let reasonOffset = MemoryLayout<bourse_alert>.offset(of: \bourse_alert.reason)!
-    static let reasonCapacity = Int(BOURSE_ALERT_REASON_CAPACITY)
+@usableFromInline enum PayloadCodec {
+    @inlinable static var barSize: Int { MemoryLayout<bourse_bar>.size }
+    @inlinable static var tradeSize: Int { MemoryLayout<bourse_trade>.size }
+    @inlinable static var quoteSize: Int { MemoryLayout<bourse_quote>.size }
+    @inlinable static var signalSize: Int { MemoryLayout<bourse_signal>.size }
+    @inlinable static var alertSize: Int { MemoryLayout<bourse_alert>.size }
+    /// Offset of `reason` in `bourse_alert` (score, severity, code come first).
+    @inlinable static var reasonOffset: Int { 16 }
+    @inlinable static var reasonCapacity: Int { Int(BOURSE_ALERT_REASON_CAPACITY) }
 
     /// `BOURSE_VALUES_PAYLOAD_SIZE(count)`.
-    @inline(__always)
+    @inlinable
     static func valuesLength(count: Int) -> Int { 8 + 8 * count }
 
     /// The encoded payload length of `payload`.
-    static func length(of payload: Payload) -> Int {
+    @inlinable static func length(of payload: Payload) -> Int {
         switch payload {
         case .bar: return barSize
         case .trade: return tradeSize
@@ -70,7 +71,7 @@ enum PayloadCodec {
     }
 
     /// Writes exactly `length(of: payload)` bytes at `destination`.
-    static func write(_ payload: Payload, to destination: UnsafeMutableRawPointer) {
+    @inlinable static func write(_ payload: Payload, to destination: UnsafeMutableRawPointer) {
         switch payload {
         case .bar(let bar):
             destination.storeBytes(
@@ -90,11 +91,7 @@ enum PayloadCodec {
         case .values(let values):
             destination.storeBytes(of: UInt32(values.count), as: UInt32.self)
             destination.storeBytes(of: 0, toByteOffset: 4, as: UInt32.self)
-            values.withValueBytes { bytes in
-                if let source = bytes.baseAddress {
-                    (destination + 8).copyMemory(from: source, byteCount: bytes.count)
-                }
-            }
+            values.write(to: destination + 8)
         case .signal(let signal):
             destination.storeBytes(
                 of: bourse_signal(value: signal.value, confidence: signal.confidence, actual: signal.actual,
@@ -122,50 +119,85 @@ enum PayloadCodec {
         }
     }
 
+    /// The bar at `payload`, which holds at least `barSize` bytes.
+    @inlinable
+    static func decodeBar(_ payload: UnsafeRawPointer) -> Bar {
+        let c = payload.loadUnaligned(as: bourse_bar.self)
+        return Bar(open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume,
+                   intervalNanoseconds: c.interval_ns)
+    }
+
+    /// The trade at `payload`, which holds at least `tradeSize` bytes. Unknown sides decode as `.unknown`.
+    @inlinable
+    static func decodeTrade(_ payload: UnsafeRawPointer) -> Trade {
+        let c = payload.loadUnaligned(as: bourse_trade.self)
+        return Trade(price: c.price, size: c.size, side: Trade.Side(rawValue: c.side) ?? .unknown, exchange: c.exchange)
+    }
+
+    /// The quote at `payload`, which holds at least `quoteSize` bytes.
+    @inlinable
+    static func decodeQuote(_ payload: UnsafeRawPointer) -> Quote {
+        let c = payload.loadUnaligned(as: bourse_quote.self)
+        return Quote(bidPrice: c.bid_price, bidSize: c.bid_size, askPrice: c.ask_price, askSize: c.ask_size)
+    }
+
+    /// The values at `payload` of `length` ≥ 8 bytes; the count is clamped to
+    /// 16 and to what the payload holds.
+    @inlinable
+    static func decodeValues(_ payload: UnsafeRawPointer, length: Int) -> IndicatorValues {
+        let announced = Int(payload.loadUnaligned(as: UInt32.self))
+        let count = Swift.min(announced, IndicatorValues.capacity, (length - 8) / 8)
+        return IndicatorValues(rawValues: payload + 8, count: count)
+    }
+
     /// Decodes a payload of `type`; never reads outside `payload`.
     ///
     /// A payload too short for its type, or holding an enum value this SDK
     /// cannot represent, becomes ``Payload/other(type:bytes:)``. A values
     /// payload whose count exceeds 16 or what the payload holds is clamped.
+    @inlinable
     static func decode(type: UInt16, payload: UnsafeRawBufferPointer) -> Payload {
         let length = payload.count
-        let other = { Payload.other(type: type, bytes: Array(payload)) }
         guard let base = payload.baseAddress else {
-            return type == 7 ? .bytes([]) : other()
+            return type == 7 ? .bytes([]) : .other(type: type, bytes: [])
         }
         switch type {
         case 1 where length >= barSize:
-            let c = base.loadUnaligned(as: bourse_bar.self)
-            return .bar(Bar(open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume,
-                            intervalNanoseconds: c.interval_ns))
+            return .bar(decodeBar(base))
         case 2 where length >= tradeSize:
-            let c = base.loadUnaligned(as: bourse_trade.self)
-            return .trade(Trade(price: c.price, size: c.size, side: Trade.Side(rawValue: c.side) ?? .unknown,
-                                exchange: c.exchange))
+            return .trade(decodeTrade(base))
         case 3 where length >= quoteSize:
-            let c = base.loadUnaligned(as: bourse_quote.self)
-            return .quote(Quote(bidPrice: c.bid_price, bidSize: c.bid_size, askPrice: c.ask_price,
-                                askSize: c.ask_size))
+            return .quote(decodeQuote(base))
         case 4 where length >= 8:
-            let announced = Int(base.loadUnaligned(as: UInt32.self))
-            let count = Swift.min(announced, IndicatorValues.capacity, (length - 8) / 8)
-            return .values(IndicatorValues(rawValues: base + 8, count: count))
+            return .values(decodeValues(base, length: length))
+        case 7:
+            return .bytes(Array(payload))
+        default:
+            return decodeRare(type: type, payload: payload)
+        }
+    }
+
+    /// Signals, alerts, short payloads and unknown types (kept out of line).
+    @usableFromInline
+    static func decodeRare(type: UInt16, payload: UnsafeRawBufferPointer) -> Payload {
+        let length = payload.count
+        guard let base = payload.baseAddress else { return .other(type: type, bytes: []) }
+        switch type {
         case 5 where length >= signalSize:
             let c = base.loadUnaligned(as: bourse_signal.self)
-            guard let kind = SignalKind(rawValue: c.kind) else { return other() }
+            guard let kind = SignalKind(rawValue: c.kind) else { break }
             return .signal(Signal(value: c.value, confidence: c.confidence, actual: c.actual,
                                   horizonNanoseconds: c.horizon_ns, direction: c.direction, kind: kind))
         case 6 where length >= alertSize:
             let c = base.loadUnaligned(as: bourse_alert.self)
-            guard let severity = Alert.Severity(rawValue: c.severity) else { return other() }
+            guard let severity = Alert.Severity(rawValue: c.severity) else { break }
             let reasonBytes = UnsafeRawBufferPointer(start: base + reasonOffset, count: reasonCapacity)
             let end = reasonBytes.firstIndex(of: 0) ?? reasonCapacity
             let reason = String(decoding: reasonBytes[..<end], as: UTF8.self)
             return .alert(Alert(score: c.score, severity: severity, code: c.code, reason: reason))
-        case 7:
-            return .bytes(Array(payload))
         default:
-            return other()
+            break
         }
+        return .other(type: type, bytes: Array(payload))
     }
 }

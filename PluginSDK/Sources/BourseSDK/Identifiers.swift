@@ -10,6 +10,7 @@ public struct Topic: Hashable, Sendable, CustomStringConvertible {
     public let id: UInt32
 
     /// Wraps a raw topic id.
+    @inlinable
     public init(id: UInt32) {
         self.id = id
     }
@@ -28,12 +29,14 @@ public struct Instrument: Hashable, Sendable, CustomStringConvertible {
     public let id: UInt32
 
     /// Wraps a raw instrument id.
+    @inlinable
     public init(id: UInt32) {
         self.id = id
     }
 
     /// No instrument (id 0).
-    public static let none = Instrument(id: 0)
+    @inlinable
+    public static var none: Instrument { Instrument(id: 0) }
 
     /// True for ``none``.
     public var isNone: Bool { id == 0 }

@@ -17,18 +17,13 @@ public struct IndicatorValues: RandomAccessCollection, MutableCollection, Equata
     CustomStringConvertible
 {
     /// Most values one message carries (`BOURSE_MAX_VALUES`).
-    public static let capacity = 16
+    @inlinable public static var capacity: Int { 16 }
 
-    typealias Storage = (
-        Double, Double, Double, Double, Double, Double, Double, Double,
-        Double, Double, Double, Double, Double, Double, Double, Double
-    )
-
-    var storage: Storage = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    var length: Int = 0
+    @usableFromInline var storage = SIMD16<Double>()
+    @usableFromInline var length: Int = 0
 
     /// An empty set of values.
-    public init() {}
+    @inlinable public init() {}
 
     /// Copies `values`; throws ``PluginError`` when there are more than ``capacity``.
     public init(_ values: some Sequence<Double>) throws {
@@ -38,30 +33,30 @@ public struct IndicatorValues: RandomAccessCollection, MutableCollection, Equata
     }
 
     /// Index of the first value (always 0).
-    public var startIndex: Int { 0 }
+    @inlinable public var startIndex: Int { 0 }
 
     /// One past the index of the last value; equals `count`.
-    public var endIndex: Int { length }
+    @inlinable public var endIndex: Int { length }
 
     /// The value at `position`, which must be in `0..<count`.
-    public subscript(position: Int) -> Double {
+    @inlinable public subscript(position: Int) -> Double {
         get {
             precondition(position >= 0 && position < length, "IndicatorValues index out of range")
-            return withUnsafeBytes(of: storage) { $0.load(fromByteOffset: position &* 8, as: Double.self) }
+            return storage[position]
         }
         set {
             precondition(position >= 0 && position < length, "IndicatorValues index out of range")
-            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: newValue, toByteOffset: position &* 8, as: Double.self) }
+            storage[position] = newValue
         }
     }
 
     /// Adds a value at the end; throws ``PluginError`` when already full.
-    public mutating func append(_ value: Double) throws {
+    @inlinable public mutating func append(_ value: Double) throws {
         guard length < IndicatorValues.capacity else {
             throw PluginError("too many indicator values: at most \(IndicatorValues.capacity) fit in one message")
         }
+        storage[length] = value
         length += 1
-        self[length - 1] = value
     }
 
     /// Removes all values.
@@ -80,14 +75,18 @@ public struct IndicatorValues: RandomAccessCollection, MutableCollection, Equata
         "[" + map { "\($0)" }.joined(separator: ", ") + "]"
     }
 
-    /// Calls `body` with the raw bytes of the stored values (8 × count bytes).
-    func withValueBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try withUnsafeBytes(of: storage) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<(length * 8)])) }
+    /// Writes the values as `count` consecutive doubles at `destination`.
+    @inlinable func write(to destination: UnsafeMutableRawPointer) {
+        for index in 0..<length {
+            destination.storeBytes(of: storage[index], toByteOffset: index &* 8, as: Double.self)
+        }
     }
 
-    /// Creates values from raw little-endian-in-memory doubles; `count` must be ≤ ``capacity``.
-    init(rawValues: UnsafeRawPointer, count: Int) {
+    /// Creates values from `count` (≤ ``capacity``) consecutive doubles at `source`.
+    @inlinable init(rawValues source: UnsafeRawPointer, count: Int) {
+        for index in 0..<count {
+            storage[index] = source.loadUnaligned(fromByteOffset: index &* 8, as: Double.self)
+        }
         length = count
-        withUnsafeMutableBytes(of: &storage) { $0.baseAddress!.copyMemory(from: rawValues, byteCount: count * 8) }
     }
 }

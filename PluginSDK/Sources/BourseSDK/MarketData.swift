@@ -16,6 +16,7 @@ public struct Bar: Equatable, Sendable {
     public var intervalNanoseconds: Int64
 
     /// Creates a bar.
+    @inlinable
     public init(open: Double, high: Double, low: Double, close: Double, volume: Double,
                 intervalNanoseconds: Int64 = 0) {
         self.open = open
@@ -49,6 +50,7 @@ public struct Trade: Equatable, Sendable {
     public var exchange: UInt32
 
     /// Creates a trade.
+    @inlinable
     public init(price: Double, size: Double, side: Side = .unknown, exchange: UInt32 = 0) {
         self.price = price
         self.size = size
@@ -70,6 +72,7 @@ public struct Quote: Equatable, Sendable {
     public var askSize: Double
 
     /// Creates a quote.
+    @inlinable
     public init(bidPrice: Double, bidSize: Double, askPrice: Double, askSize: Double) {
         self.bidPrice = bidPrice
         self.bidSize = bidSize

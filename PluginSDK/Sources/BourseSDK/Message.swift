@@ -1,6 +1,6 @@
 // The message value type and its payload enum.
 
-internal import CBourseABI
+public import CBourseABI
 
 /// The payload of a message, one case per message type.
 public enum Payload: Equatable, Sendable {
@@ -70,6 +70,7 @@ public struct Message: Equatable, Sendable {
     public var payload: Payload
 
     /// Creates a message. The host assigns `sequence` and `originNode` when it is published.
+    @inlinable
     public init(topic: Topic, instrument: Instrument = .none, eventTime: Int64, createdTime: Int64 = 0,
                 sequence: UInt64 = 0, originNode: UInt32 = 0, flags: UInt16 = 0, payload: Payload) {
         self.topic = topic
@@ -129,20 +130,24 @@ public struct Message: Equatable, Sendable {
     }
 
     /// Decodes a record the host vouches for: `payload_len` bytes follow the header.
-    init(record: UnsafeRawPointer) {
+    @inlinable init(record: UnsafeRawPointer) {
         let header = record.loadUnaligned(as: bourse_message.self)
-        let payloadBytes = UnsafeRawBufferPointer(start: record + BourseABI.headerSize, count: Int(header.payload_len))
-        self.init(
-            topic: Topic(id: header.topic_id), instrument: Instrument(id: header.instrument_id),
-            eventTime: header.event_time_ns, createdTime: header.created_time_ns, sequence: header.sequence,
-            originNode: header.origin_node, flags: header.flags,
-            payload: PayloadCodec.decode(type: header.type, payload: payloadBytes))
+        topic = Topic(id: header.topic_id)
+        instrument = Instrument(id: header.instrument_id)
+        eventTime = header.event_time_ns
+        createdTime = header.created_time_ns
+        sequence = header.sequence
+        originNode = header.origin_node
+        flags = header.flags
+        payload = PayloadCodec.decode(
+            type: header.type,
+            payload: UnsafeRawBufferPointer(start: record + BourseABI.headerSize, count: Int(header.payload_len)))
     }
 }
 
 extension PluginError {
     /// The error for a payload above `BOURSE_MAX_PAYLOAD`.
-    static func payloadTooLarge(_ length: Int) -> PluginError {
+    @usableFromInline static func payloadTooLarge(_ length: Int) -> PluginError {
         PluginError("payload of \(length) bytes is larger than the maximum of \(BourseABI.maxPayload) bytes")
     }
 }

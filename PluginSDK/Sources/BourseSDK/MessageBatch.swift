@@ -1,6 +1,6 @@
 // A lazily decoded view of the messages the host delivers to on_messages.
 
-internal import CBourseABI
+public import CBourseABI
 
 /// The batch of messages delivered to ``ProcessingPlugin/onMessages(_:)``.
 ///
@@ -17,9 +17,21 @@ internal import CBourseABI
 ///     }
 /// }
 /// ```
+///
+/// Decoding a whole ``Message`` copies its (up to 137-byte) payload a few
+/// times. In hot loops, the field accessors read one thing straight from
+/// the host's memory instead — ``bar(at:)``, ``values(at:)``,
+/// ``instrument(at:)``, ``eventTime(at:)`` and friends:
+///
+/// ```swift
+/// for i in batch.indices {
+///     guard let bar = batch.bar(at: i) else { continue }
+///     ... batch.instrument(at: i) ... batch.eventTime(at: i) ...
+/// }
+/// ```
 public struct MessageBatch: RandomAccessCollection {
-    let records: UnsafePointer<UnsafePointer<bourse_message>?>?
-    let length: Int
+    @usableFromInline let records: UnsafePointer<UnsafePointer<bourse_message>?>?
+    @usableFromInline let length: Int
 
     init(records: UnsafePointer<UnsafePointer<bourse_message>?>?, count: Int) {
         self.records = records
@@ -27,18 +39,40 @@ public struct MessageBatch: RandomAccessCollection {
     }
 
     /// Index of the first message (always 0).
-    public var startIndex: Int { 0 }
+    @inlinable public var startIndex: Int { 0 }
 
     /// Number of messages in the batch.
-    public var endIndex: Int { length }
+    @inlinable public var endIndex: Int { length }
 
     /// Decodes the message at `position` (in `0..<count`) into a value copy.
-    public subscript(position: Int) -> Message {
+    @inlinable public subscript(position: Int) -> Message {
         precondition(position >= 0 && position < length, "MessageBatch index out of range")
         guard let record = records![position] else {
             return Message(topic: Topic(id: 0), eventTime: 0, payload: .other(type: 0, bytes: []))
         }
         return Message(record: UnsafeRawPointer(record))
+    }
+
+    /// Iterates over the batch, decoding one message at a time.
+    public struct Iterator: IteratorProtocol {
+        @usableFromInline let batch: MessageBatch
+        @usableFromInline var position = 0
+
+        @inlinable init(batch: MessageBatch) {
+            self.batch = batch
+        }
+
+        /// The next decoded message, or nil at the end of the batch.
+        @inlinable public mutating func next() -> Message? {
+            guard position < batch.length else { return nil }
+            defer { position += 1 }
+            return batch[position]
+        }
+    }
+
+    /// An iterator over the decoded messages.
+    @inlinable public func makeIterator() -> Iterator {
+        Iterator(batch: self)
     }
 
     /// Calls `body` with the raw record at `position`: the 48-byte header

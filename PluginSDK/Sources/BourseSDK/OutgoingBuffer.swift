@@ -5,7 +5,7 @@ internal import CBourseABI
 /// Contiguous storage for outgoing records plus the pointer array handed to
 /// `host->publish`. Both are reused from batch to batch, so publishing does
 /// not allocate once the buffer has grown to its working size.
-final class OutgoingBuffer {
+@usableFromInline final class OutgoingBuffer {
     /// A batch is handed to the host as soon as it holds this many messages.
     static let maxMessages = 256
     /// A non-empty batch is handed over before it would grow past this many bytes.
@@ -31,16 +31,16 @@ final class OutgoingBuffer {
         pointers.deallocate()
     }
 
-    var isFull: Bool { count >= OutgoingBuffer.maxMessages }
+    @usableFromInline var isFull: Bool { count >= OutgoingBuffer.maxMessages }
 
     /// True when appending a record of `size` bytes should wait for a flush first.
-    func needsFlush(before size: Int) -> Bool {
+    @usableFromInline func needsFlush(before size: Int) -> Bool {
         count > 0 && (isFull || usedBytes + size > OutgoingBuffer.maxBytes)
     }
 
     /// Reserves `size` bytes (a multiple of 8) for one more record and returns
     /// where to write it. The caller must not exceed `maxMessages`.
-    func append(size: Int) -> UnsafeMutableRawPointer {
+    @usableFromInline func append(size: Int) -> UnsafeMutableRawPointer {
         precondition(count < OutgoingBuffer.maxMessages)
         if usedBytes + size > capacity {
             grow(toAtLeast: usedBytes + size)

@@ -23,12 +23,14 @@ public protocol Plugin: AnyObject {
     ///
     /// Read and validate the configuration here, look up topics and
     /// instruments, and declare value fields
-    /// (``PluginContext/declareFields(_:for:)``). Throw to refuse the
-    /// configuration; the host then reports the error and never calls the
-    /// instance. Keep `context`: it is valid for the whole life of the instance.
+    /// (``PluginContext/declareFields(_:for:)``, only allowed here). Do not
+    /// publish here. Throw to refuse the configuration; the host then
+    /// reports the error and never calls the instance. Keep `context`: it
+    /// is valid for the whole life of the instance.
     init(context: PluginContext, config: PluginConfig) throws
 
-    /// Called once before the first poll or batch. Defaults to doing nothing.
+    /// Called once before the first poll or batch, before any consumer runs:
+    /// open connections, start threads; do not publish here. Defaults to doing nothing.
     func start() throws
     /// Publishes pending outputs or writes out buffered data. Defaults to doing nothing.
     func flush() throws

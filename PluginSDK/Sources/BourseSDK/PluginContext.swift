@@ -6,15 +6,17 @@ internal import CBourseABI
 ///
 /// The SDK creates the context and passes it to
 /// ``Plugin/init(context:config:)``; keep it for the life of the instance.
-/// ``publish(_:topic:instrument:eventTime:flags:)`` and
-/// ``declareFields(_:for:)`` may only be called from inside a call the host
-/// made into the plugin (init, start, poll, onMessages, flush, stop), on
-/// that thread. Everything else may be called from any thread.
+/// ``publish(_:topic:instrument:eventTime:flags:)`` may only be called from
+/// inside `poll`, `onMessages`, `flush` or `stop`, and
+/// ``declareFields(_:for:)`` only from `init`, each on the thread of that
+/// call. Everything else may be called from any thread while the instance
+/// exists.
 public final class PluginContext {
     let host: bourse_host_api
     let node: OpaquePointer?
-    private let outgoing = OutgoingBuffer()
-    private var inCall = false
+    @usableFromInline let outgoing = OutgoingBuffer()
+    /// Which kind of host call is in progress (publish is allowed only while `.running`).
+    @usableFromInline var phase = CallPhase.none
 
     /// Name of this node as written in the graph file.
     public let nodeName: String
@@ -69,9 +71,10 @@ public final class PluginContext {
     // MARK: Value fields
 
     /// Declares the names of the values this node publishes on `topic` in
-    /// ``Payload/values(_:)`` messages. Call it from ``Plugin/init(context:config:)``.
-    /// At most 16 names, each 1...63 bytes of `[A-Za-z0-9_.-]`; throws
-    /// ``PluginError`` with the host's reason otherwise.
+    /// ``Payload/values(_:)`` messages. Only allowed in
+    /// ``Plugin/init(context:config:)`` (downstream nodes read the names in
+    /// their own init). At most 16 distinct names, each 1...63 bytes of
+    /// `[A-Za-z0-9_.-]`; throws ``PluginError`` with the host's reason otherwise.
     public func declareFields(_ names: [String], for topic: Topic) throws {
         guard names.count <= IndicatorValues.capacity else {
             throw PluginError("too many fields for topic \(name(of: topic) ?? topic.description): \(names.count), at most \(IndicatorValues.capacity)")
@@ -126,10 +129,12 @@ public final class PluginContext {
     ///
     /// The message is encoded into a buffer the SDK owns and handed to the
     /// host in batches: when 256 messages are pending, and when the current
-    /// call from the host returns. Only allowed during a call from the host.
-    /// Throws ``PluginError`` when `topic` is not one of ``outputs``, when
-    /// the payload is larger than 65536 bytes, when called outside a host
-    /// call, or when the host rejects a batch (bad length, graph stopping).
+    /// call from the host returns. Only allowed inside `poll`, `onMessages`,
+    /// `flush` and `stop` (not in `init` or `start`: no consumer runs yet).
+    /// Throws ``PluginError`` when called elsewhere, when `topic` is not one
+    /// of ``outputs``, when the payload is larger than 65536 bytes, or when
+    /// the host rejects a batch (bad length, graph stopping).
+    @inlinable
     public func publish(_ payload: Payload, topic: Topic, instrument: Instrument = .none, eventTime: Int64,
                         flags: UInt16 = 0) throws {
         try append(payload, topic: topic, instrument: instrument, eventTime: eventTime, createdTime: 0, flags: flags)
@@ -143,12 +148,9 @@ public final class PluginContext {
                    eventTime: message.eventTime, createdTime: message.createdTime, flags: message.flags)
     }
 
-    private func append(_ payload: Payload, topic: Topic, instrument: Instrument, eventTime: Int64,
+    @inlinable func append(_ payload: Payload, topic: Topic, instrument: Instrument, eventTime: Int64,
                         createdTime: Int64, flags: UInt16) throws {
-        guard inCall else {
-            throw PluginError("publish is only allowed during a call from the host (init, start, poll, onMessages, flush, stop)")
-        }
-        guard outputs.contains(topic) else { throw notAnOutput(topic) }
+        guard phase == .running, outputs.contains(topic) else { throw publishRefused(topic) }
         let length = PayloadCodec.length(of: payload)
         guard length <= BourseABI.maxPayload else { throw PluginError.payloadTooLarge(length) }
         let size = RecordLayout.recordSize(payloadLength: length)
@@ -166,14 +168,22 @@ public final class PluginContext {
         }
     }
 
-    private func notAnOutput(_ topic: Topic) -> PluginError {
+    @usableFromInline func publishRefused(_ topic: Topic) -> PluginError {
+        switch phase {
+        case .none:
+            return PluginError("publish is only allowed during a call from the host: poll, onMessages, flush or stop")
+        case .create, .start:
+            return PluginError("publish is not allowed in \(phase == .create ? "init" : "start"): no consumer runs yet; publish from poll, onMessages, flush or stop")
+        case .running:
+            break
+        }
         let names = outputs.map { name(of: $0) ?? $0.description }.joined(separator: ", ")
         let shown = name(of: topic).map { "'\($0)'" } ?? topic.description
         return PluginError("cannot publish on topic \(shown): it is not an output of this node (outputs: \(names.isEmpty ? "none" : names))")
     }
 
     /// Hands every pending message to `host->publish`.
-    func flushOutgoing() throws {
+    @usableFromInline func flushOutgoing() throws {
         guard outgoing.count > 0 else { return }
         var error = bourse_error()
         let status = outgoing.drain { pointers, count in
@@ -185,15 +195,27 @@ public final class PluginContext {
     }
 
     /// Marks the start of a call from the host.
-    func beginCall() {
-        inCall = true
+    func beginCall(_ phase: CallPhase) {
+        self.phase = phase
     }
 
     /// Marks the end of a call from the host: publishes what is pending.
     func endCall() throws {
-        defer { inCall = false }
+        defer { phase = .none }
         try flushOutgoing()
     }
+}
+
+/// The kinds of host call, for the ABI's rules on where publish and declare_fields may be used.
+@usableFromInline enum CallPhase: UInt8 {
+    /// Between calls.
+    case none
+    /// Inside `create` (the plugin's `init`): declare_fields allowed, publish not.
+    case create
+    /// Inside `start`: neither publish nor declare_fields.
+    case start
+    /// Inside poll, on_messages, flush or stop: publish allowed.
+    case running
 }
 
 /// A named counter of a node, obtained from ``PluginContext/counter(_:)``.

@@ -24,6 +24,7 @@ public struct Signal: Equatable, Sendable {
     public var kind: SignalKind
 
     /// Creates a signal or prediction. Unknown quantities default to NaN.
+    @inlinable
     public init(value: Double, confidence: Double = .nan, actual: Double = .nan,
                 horizonNanoseconds: Int64 = 0, direction: Int32 = 0, kind: SignalKind = .signal) {
         self.value = value

@@ -61,17 +61,17 @@ private func instanceBox(_ instance: UnsafeMutableRawPointer?) -> InstanceBox? {
 /// Runs one plugin call: marks the call, catches every error, publishes what
 /// the plugin left pending, and reports the first failure.
 private func runCall(_ instance: UnsafeMutableRawPointer?, _ error: UnsafeMutablePointer<bourse_error>?,
-                     _ body: (InstanceBox) throws -> Int32) -> Int32 {
+                     phase: CallPhase = .running, _ body: (InstanceBox) throws -> Int32) -> Int32 {
     guard let box = instanceBox(instance) else {
         report(PluginError("called with a NULL instance"), into: error)
         return statusError
     }
-    return runCall(box.context, error) { try body(box) }
+    return runCall(box.context, phase, error) { try body(box) }
 }
 
-private func runCall(_ context: PluginContext, _ error: UnsafeMutablePointer<bourse_error>?,
+private func runCall(_ context: PluginContext, _ phase: CallPhase, _ error: UnsafeMutablePointer<bourse_error>?,
                      _ body: () throws -> Int32) -> Int32 {
-    context.beginCall()
+    context.beginCall(phase)
     var status: Int32
     var failure: Error?
     do {
@@ -139,7 +139,7 @@ private func thunkCreate(
         return statusError
     }
     var made: InstanceBox?
-    let status = runCall(context, error) {
+    let status = runCall(context, .create, error) {
         made = try factory.make(context, config)
         return statusOK
     }
@@ -149,7 +149,7 @@ private func thunkCreate(
 }
 
 private func thunkStart(_ instance: UnsafeMutableRawPointer?, _ error: UnsafeMutablePointer<bourse_error>?) -> Int32 {
-    runCall(instance, error) { box in
+    runCall(instance, error, phase: .start) { box in
         try box.start()
         return statusOK
     }

@@ -84,23 +84,26 @@ private func hostPublish(_ node: OpaquePointer?, _ messages: UnsafePointer<Unsaf
             setError(error, reason)
             return statusError
         }
-        guard let call = state.currentCall, state.isOnCallThread else {
-            return reject("publish called outside a call from the host (or from another thread)")
+        let node = String(cString: state.nodeNameCString)
+        if let refusal = state.refusal("publish", allowedIn: ["poll", "on_messages", "flush", "stop"],
+                                       where: "poll, on_messages, flush or stop") {
+            return reject(refusal)
         }
-        guard state.kind != .exporter else { return reject("exporters never publish (publish called in \(call))") }
-        guard count > 0 else { return statusOK }
-        guard let messages else { return reject("publish called with a NULL message array") }
+        guard count > 0, let messages else { return statusOK }
+        guard state.kind != .exporter else { return reject("node '\(node)' is an exporter: exporters never publish") }
+        guard !state.outputs.isEmpty else {
+            return reject("node '\(node)' has no `publishes` topics, so it cannot publish")
+        }
         var accepted: [Message] = []
         for index in 0..<count {
-            guard let header = messages[index] else { return reject("publish: message \(index) is NULL") }
+            guard let header = messages[index] else { return reject("publish got a NULL message pointer") }
             let message = header.pointee
             let length = Int(message.payload_len)
-            guard length <= Int(BOURSE_MAX_PAYLOAD) else {
-                return reject("publish: message \(index) has payload_len \(length) > \(BOURSE_MAX_PAYLOAD)")
-            }
             guard state.outputs.contains(message.topic_id) else {
-                let outputs = state.outputs.map { state.topics.name(of: $0) ?? "#\($0)" }.joined(separator: ", ")
-                return reject("publish: topic \(state.topicDisplayName(message.topic_id)) is not an output of this node (outputs: \(outputs))")
+                return reject("node '\(node)' published to topic \(state.topicDisplayName(message.topic_id)), which is not in its `publishes` list")
+            }
+            guard length <= Int(BOURSE_MAX_PAYLOAD) else {
+                return reject("publish: message \(index): payload of \(length) bytes exceeds the maximum of \(BOURSE_MAX_PAYLOAD)")
             }
             guard message.instrument_id == 0 || state.instruments.name(of: message.instrument_id) != nil else {
                 return reject("publish: message \(index) has unknown instrument id \(message.instrument_id)")
@@ -131,11 +134,8 @@ private func hostPublish(_ node: OpaquePointer?, _ messages: UnsafePointer<Unsaf
 private func hostLog(_ node: OpaquePointer?, _ level: Int32, _ message: UnsafePointer<CChar>?) {
     let text = message.map { String(cString: $0) } ?? ""
     state(node).locked { state in
-        guard let logLevel = LogLevel(rawValue: level) else {
-            state.violate("log called with unknown level \(level)")
-            return
-        }
-        state.logs.append((level: logLevel, message: text))
+        // Like the host: an unknown level is logged as info.
+        state.logs.append((level: LogLevel(rawValue: level) ?? .info, message: text))
     }
 }
 
@@ -152,8 +152,9 @@ private func hostMonotonic(_ node: OpaquePointer?) -> Int64 {
 private func hostCounterID(_ node: OpaquePointer?, _ name: UnsafePointer<CChar>?) -> UInt32 {
     let text = name.map { String(cString: $0) } ?? ""
     return state(node).locked { state in
-        guard HarnessRules.isValidFieldName(text) else {
-            state.violate("counter name \"\(text)\" is invalid (1...63 bytes of [A-Za-z0-9_.-])")
+        guard HarnessRules.isValidCounterName(text) else {
+            // The host silently returns 0; report it so the mistake is seen.
+            state.violate("counter name \"\(text)\" is invalid (1...64 bytes)")
             return 0
         }
         if let id = state.counterIDs[text] { return id }
@@ -166,7 +167,8 @@ private func hostCounterID(_ node: OpaquePointer?, _ name: UnsafePointer<CChar>?
 
 private func hostCounterAdd(_ node: OpaquePointer?, _ id: UInt32, _ delta: Int64) {
     state(node).locked { state in
-        guard id >= 1 && Int(id) <= state.counterValues.count else {
+        guard id != 0 else { return }  // the id of a rejected name: ignored, as by the host
+        guard Int(id) <= state.counterValues.count else {
             state.violate("counter_add with unknown counter id \(id)")
             return
         }
@@ -211,12 +213,13 @@ private func hostDeclareFields(_ node: OpaquePointer?, _ topic: UInt32, _ names:
             setError(error, reason)
             return statusError
         }
-        guard state.currentCall == "create", state.isOnCallThread else {
-            return reject("declare_fields must be called from create (called \(state.currentCall.map { "in \($0)" } ?? "outside a call"))")
+        if let refusal = state.refusal("declare_fields", allowedIn: ["create"], where: "create") {
+            return reject(refusal)
         }
         guard state.outputs.contains(topic) else {
             return reject("declare_fields: topic \(state.topicDisplayName(topic)) is not an output of this node")
         }
+        guard count == 0 || names != nil else { return reject("declare_fields: names is NULL") }
         guard count <= UInt32(BOURSE_MAX_VALUES) else {
             return reject("declare_fields: \(count) fields, at most \(BOURSE_MAX_VALUES) allowed")
         }

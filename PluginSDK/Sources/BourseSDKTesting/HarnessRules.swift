@@ -11,7 +11,12 @@ enum HarnessRules {
             && utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
     }
 
-    /// Field and counter names: 1...63 bytes of `[A-Za-z0-9_.-]`.
+    /// Counter names: 1...64 bytes, any characters.
+    static func isValidCounterName(_ name: String) -> Bool {
+        (1...64).contains(name.utf8.count)
+    }
+
+    /// Field names: 1...63 bytes of `[A-Za-z0-9_.-]`.
     static func isValidFieldName(_ name: String) -> Bool {
         let utf8 = name.utf8
         return (1...63).contains(utf8.count) && utf8.allSatisfy { byte in
@@ -20,10 +25,10 @@ enum HarnessRules {
         }
     }
 
-    /// Instrument symbols: 1...255 bytes without control characters.
+    /// Instrument symbols: 1...64 bytes, no byte ≤ 0x20 (space, control) and no 0x7F.
     static func isValidSymbol(_ symbol: String) -> Bool {
         let utf8 = symbol.utf8
-        return (1...255).contains(utf8.count) && utf8.allSatisfy { $0 >= 0x20 && $0 != 0x7F }
+        return (1...64).contains(utf8.count) && utf8.allSatisfy { $0 > 0x20 && $0 != 0x7F }
     }
 
     /// Topic names as `bourse_topic_is_valid(name, 0)` defines them.
@@ -65,46 +70,43 @@ enum HarnessRules {
         !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
     }
 
-    /// Why the host would reject this record's payload, or nil when it is acceptable.
+    /// Why this payload is wrong, or nil when it is acceptable: the host's
+    /// checks (known type, minimum length, values count within 16 and within
+    /// the payload) plus one readers rely on (alert reason NUL-terminated).
+    /// The wording follows the host's.
     static func payloadProblem(type: UInt16, payload: UnsafeRawBufferPointer) -> String? {
         let length = payload.count
-        func exact(_ expected: Int, _ name: String) -> String? {
-            length == expected ? nil : "\(name) payload must be \(expected) bytes, got \(length)"
+        func minimum(_ required: Int, _ name: String) -> String? {
+            length >= required ? nil : "\(name) payload of \(length) bytes is shorter than the required \(required)"
         }
         switch type {
-        case 0:
-            return "message type 0 is not a valid type"
         case UInt16(BOURSE_MSG_BAR.rawValue):
-            return exact(MemoryLayout<bourse_bar>.size, "bar")
+            return minimum(MemoryLayout<bourse_bar>.size, "bar")
         case UInt16(BOURSE_MSG_TRADE.rawValue):
-            return exact(MemoryLayout<bourse_trade>.size, "trade")
+            return minimum(MemoryLayout<bourse_trade>.size, "trade")
         case UInt16(BOURSE_MSG_QUOTE.rawValue):
-            return exact(MemoryLayout<bourse_quote>.size, "quote")
+            return minimum(MemoryLayout<bourse_quote>.size, "quote")
         case UInt16(BOURSE_MSG_VALUES.rawValue):
-            guard length >= 8 else { return "values payload must be at least 8 bytes, got \(length)" }
+            if let problem = minimum(8, "values") { return problem }
             let count = Int(payload.loadUnaligned(as: UInt32.self))
             guard count <= Int(BOURSE_MAX_VALUES) else {
-                return "values payload has count \(count), at most \(BOURSE_MAX_VALUES) allowed"
+                return "values message with count \(count); at most \(BOURSE_MAX_VALUES)"
             }
-            guard length == 8 + 8 * count || length == MemoryLayout<bourse_values>.size else {
-                return "values payload with count \(count) must be \(8 + 8 * count) bytes, got \(length)"
+            guard 8 + 8 * count <= length else {
+                return "values message with count \(count) needs \(8 + 8 * count) payload bytes, has \(length)"
             }
             return nil
         case UInt16(BOURSE_MSG_SIGNAL.rawValue):
-            if let problem = exact(MemoryLayout<bourse_signal>.size, "signal") { return problem }
-            let kind = payload.loadUnaligned(as: bourse_signal.self).kind
-            return kind <= 1 ? nil : "signal kind \(kind) is not a bourse_signal_kind"
+            return minimum(MemoryLayout<bourse_signal>.size, "signal")
         case UInt16(BOURSE_MSG_ALERT.rawValue):
-            if let problem = exact(MemoryLayout<bourse_alert>.size, "alert") { return problem }
-            let severity = payload.loadUnaligned(as: bourse_alert.self).severity
-            guard severity <= 2 else { return "alert severity \(severity) is not a bourse_severity" }
+            if let problem = minimum(MemoryLayout<bourse_alert>.size, "alert") { return problem }
             let offset = MemoryLayout<bourse_alert>.offset(of: \bourse_alert.reason)!
             let reason = UnsafeRawBufferPointer(rebasing: payload[offset..<(offset + Int(BOURSE_ALERT_REASON_CAPACITY))])
             return reason.contains(0) ? nil : "alert reason is not NUL-terminated"
         case UInt16(BOURSE_MSG_BYTES.rawValue):
             return nil
         case ..<UInt16(BOURSE_MSG_PRIVATE_BASE.rawValue):
-            return "message type \(type) is reserved for Bourse and unknown in ABI \(BOURSE_ABI_MAJOR).\(BOURSE_ABI_MINOR)"
+            return "unknown message type \(type) (types below 32768 are reserved)"
         default:
             return nil
         }

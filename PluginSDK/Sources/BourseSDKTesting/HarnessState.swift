@@ -101,10 +101,18 @@ final class HarnessState: @unchecked Sendable {
         return try body(self)
     }
 
-    /// True when called on the thread of the plugin call in progress.
-    var isOnCallThread: Bool {
-        guard currentCall != nil, let callThread else { return false }
-        return pthread_equal(callThread, pthread_self()) != 0
+    /// Nil when `function` may be called now (inside one of the calls
+    /// `allowedIn`, on that call's thread), else why not — the host's rule and wording.
+    func refusal(_ function: String, allowedIn: Set<String>, where whereText: String) -> String? {
+        let node = String(cString: nodeNameCString)
+        guard let call = currentCall, allowedIn.contains(call) else {
+            let context = currentCall.map { " (called in \($0))" } ?? ""
+            return "\(function) called outside \(whereText) (node '\(node)')\(context)"
+        }
+        guard let callThread, pthread_equal(callThread, pthread_self()) != 0 else {
+            return "\(function) called from another thread than the one the host is calling the plugin on (node '\(node)')"
+        }
+        return nil
     }
 
     func beginCall(_ name: String) {

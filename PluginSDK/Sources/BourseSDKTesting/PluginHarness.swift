@@ -10,10 +10,11 @@ internal import CBourseABI
 /// `exportPlugin` for the type, reads the C descriptor, and calls the C
 /// functions of its `bourse_plugin_api` with an in-memory
 /// `bourse_host_api`. It enforces the host's rules — publish only to the
-/// node's outputs and only during a call, valid payload layouts, field
-/// names declared from `create` — and throws ``PluginError`` when the
-/// plugin breaks one (code ``hostRuleViolationCode``), even if the plugin
-/// caught the error the host returned.
+/// node's outputs and only inside poll, on_messages, flush or stop on the
+/// calling thread, valid payload layouts, field names declared from
+/// `create` only — and throws ``PluginError`` when the plugin breaks one
+/// (code ``hostRuleViolationCode``), even if the plugin caught the error
+/// the host returned.
 ///
 /// ```swift
 /// let harness = try PluginHarness(SMA.self, config: #"{"period": 2}"#, outputs: ["sma"])
@@ -65,6 +66,9 @@ public final class PluginHarness {
     /// `bourse_plugin_entry_v1()`. Same checks and parameters as the generic initializer.
     public init(descriptor raw: UnsafeRawPointer, config: String = "{}", outputs: [String] = ["out"],
                 topics: [String] = []) throws {
+        for topic in outputs + topics where !HarnessRules.isValidTopic(topic) {
+            throw PluginError("invalid topic name \"\(topic)\"")
+        }
         let descriptor = raw.assumingMemoryBound(to: bourse_plugin_descriptor.self)
         let checked = try PluginHarness.check(descriptor)
         self.descriptor = descriptor
@@ -75,10 +79,6 @@ public final class PluginHarness {
         toolchain = checked.toolchain
         state = HarnessState(kind: checked.kind, nodeName: checked.name)
         hostTable = makeHarnessHostTable()
-
-        for topic in outputs + topics where !HarnessRules.isValidTopic(topic) {
-            throw PluginError("invalid topic name \"\(topic)\"")
-        }
         state.locked { state in
             state.outputs = outputs.map { state.topics.intern($0) }
             topics.forEach { _ = state.topics.intern($0) }
@@ -106,11 +106,8 @@ public final class PluginHarness {
     }
 
     deinit {
-        if let instance {
-            state.beginCall("destroy")
-            api.destroy(instance)
-            state.endCall()
-        }
+        // Not a "call": publishing from destroy is refused like outside any call.
+        if let instance { api.destroy(instance) }
         hostTable.deallocate()
     }
 
@@ -229,7 +226,7 @@ public final class PluginHarness {
     /// Polls until the source reports end of stream; throws when it has not
     /// after `maxPolls` polls.
     public func pollUntilEnd(maxPolls: Int = 1_000_000) throws {
-        for _ in 0..<maxPolls where try poll() == .endOfStream {
+        for _ in 0..<max(0, maxPolls) where try poll() == .endOfStream {
             return
         }
         throw PluginError("harness: \(name) did not reach end of stream within \(maxPolls) polls")
@@ -333,16 +330,20 @@ public final class PluginHarness {
 
     /// Checks a descriptor the way the host does before loading a plugin.
     private static func check(_ descriptor: UnsafePointer<bourse_plugin_descriptor>) throws -> CheckedDescriptor {
-        let d = descriptor.pointee
-        guard Int(d.struct_size) >= MemoryLayout<bourse_plugin_descriptor>.size else {
-            throw PluginError("descriptor struct_size \(d.struct_size) is too small")
+        // Field by field, like the host: a 1.0 descriptor may end right after `api` (56 bytes).
+        let d = descriptor
+        guard d.pointee.abi_major == UInt16(BOURSE_ABI_MAJOR), d.pointee.abi_minor <= UInt16(BOURSE_ABI_MINOR) else {
+            throw PluginError("built for plugin ABI \(d.pointee.abi_major).\(d.pointee.abi_minor), this host supports ABI \(BOURSE_ABI_MAJOR).0 to \(BOURSE_ABI_MAJOR).\(BOURSE_ABI_MINOR)")
         }
-        guard d.abi_major == UInt16(BOURSE_ABI_MAJOR), d.abi_minor <= UInt16(BOURSE_ABI_MINOR) else {
-            throw PluginError("descriptor ABI \(d.abi_major).\(d.abi_minor) is not supported by ABI \(BOURSE_ABI_MAJOR).\(BOURSE_ABI_MINOR)")
+        let apiEnd = MemoryLayout<bourse_plugin_descriptor>.offset(of: \bourse_plugin_descriptor.api)! + 8
+        guard Int(d.pointee.struct_size) >= apiEnd else {
+            throw PluginError("descriptor struct_size \(d.pointee.struct_size) is below \(apiEnd)")
         }
-        guard let kind = PluginKind(rawValue: d.kind) else { throw PluginError("descriptor kind \(d.kind) is unknown") }
-        guard let namePointer = d.name, let versionPointer = d.version, let toolchainPointer = d.toolchain else {
-            throw PluginError("descriptor name, version and toolchain must not be NULL")
+        guard let kind = PluginKind(rawValue: d.pointee.kind) else {
+            throw PluginError("descriptor kind \(d.pointee.kind) is not 1...5")
+        }
+        guard let namePointer = d.pointee.name, let versionPointer = d.pointee.version else {
+            throw PluginError("descriptor name and version must not be NULL")
         }
         let name = String(cString: namePointer)
         let version = String(cString: versionPointer)
@@ -352,15 +353,20 @@ public final class PluginHarness {
         guard HarnessRules.isValidSemver(version) else {
             throw PluginError("plugin version \"\(version)\" is not a semantic version like 1.2.0")
         }
-        guard let apiPointer = d.api else { throw PluginError("descriptor api is NULL") }
-        let api = apiPointer.pointee
-        guard Int(api.struct_size) >= MemoryLayout<bourse_plugin_api>.size,
-              api.create != nil, api.start != nil, api.flush != nil, api.stop != nil, api.destroy != nil else {
-            throw PluginError("plugin api table is incomplete")
+        guard let apiPointer = d.pointee.api else { throw PluginError("descriptor api is NULL") }
+        guard Int(apiPointer.pointee.struct_size) >= MemoryLayout<bourse_plugin_api>.size else {
+            throw PluginError("function table struct_size \(apiPointer.pointee.struct_size) is below \(MemoryLayout<bourse_plugin_api>.size)")
         }
-        if kind == .source && api.poll == nil { throw PluginError("a source must implement poll") }
-        if kind != .source && api.on_messages == nil { throw PluginError("a \(kind) plugin must implement on_messages") }
+        let api = apiPointer.pointee
+        let missing = [
+            ("create", api.create == nil), ("start", api.start == nil), ("flush", api.flush == nil),
+            ("stop", api.stop == nil), ("destroy", api.destroy == nil),
+            ("poll", kind == .source && api.poll == nil), ("on_messages", kind != .source && api.on_messages == nil),
+        ].filter(\.1).map(\.0)
+        guard missing.isEmpty else {
+            throw PluginError("NULL function in its table: \(missing.joined(separator: ", "))")
+        }
         return CheckedDescriptor(api: api, kind: kind, name: name, version: version,
-                                 toolchain: String(cString: toolchainPointer))
+                                 toolchain: d.pointee.toolchain.map { String(cString: $0) } ?? "unknown")
     }
 }

@@ -1,5 +1,6 @@
 import BourseSDK
 import BourseSDKTesting
+import CBourseABI
 import Testing
 
 /// One payload of every type, with no NaN so that `==` holds.
@@ -45,6 +46,26 @@ struct PayloadTests {
         #expect(harness.publishCallCount == 1)
     }
 
+    @Test func fieldAccessorsAgreeWithFullDecoding() throws {
+        let key = "field-accessors"
+        let harness = try PluginHarness(RecorderExporter.self, config: #"{"key": "\#(key)"}"#, topics: ["in"])
+        var payloads = everyPayload
+        payloads += [.other(type: 1, bytes: [1, 2]), .other(type: 4, bytes: [3, 0, 0, 0, 0, 0, 0, 0, 1])]
+        try harness.send(payloads.enumerated().map { index, payload in
+            Message(topic: harness.topic("in"), instrument: harness.instrument(index % 2 == 0 ? "SPY" : ""),
+                    eventTime: Int64(index), payload: payload)
+        })
+        let full = TestStore.shared.messages(key)
+        let fast = TestStore.shared.messages(key + ".fast")
+        #expect(full.count == payloads.count)
+        #expect(full.map(\.payload) == payloads.map { $0 == .other(type: 4, bytes: [3, 0, 0, 0, 0, 0, 0, 0, 1]) ? .values(IndicatorValues()) : $0 })
+        #expect(fast.map(\.payload) == full.map(\.payload))
+        #expect(fast.map(\.instrument) == full.map(\.instrument))
+        #expect(fast.map(\.eventTime) == full.map(\.eventTime))
+        #expect(fast.map(\.topic) == full.map(\.topic))
+        #expect(TestStore.shared.count(key + ".mismatch") == 0)
+    }
+
     @Test func encodeAndDecodeRecords() throws {
         for payload in everyPayload {
             let message = Message(topic: Topic(id: 3), instrument: Instrument(id: 4), eventTime: -5, createdTime: 6,
@@ -58,6 +79,21 @@ struct PayloadTests {
             let decoded = try buffer.withUnsafeBytes { try Message(decoding: $0) }
             #expect(decoded == message)
         }
+    }
+
+    @Test func cLayoutIsTheOneTheSDKAssumes() {
+        #expect(MemoryLayout<bourse_message>.size == BourseABI.headerSize)
+        #expect(MemoryLayout<bourse_bar>.size == 48)
+        #expect(MemoryLayout<bourse_trade>.size == 24)
+        #expect(MemoryLayout<bourse_quote>.size == 32)
+        #expect(MemoryLayout<bourse_values>.size == 136)
+        #expect(MemoryLayout<bourse_signal>.size == 40)
+        #expect(MemoryLayout<bourse_alert>.size == 120)
+        #expect(MemoryLayout<bourse_alert>.offset(of: \bourse_alert.reason) == 16)
+        #expect(MemoryLayout<bourse_error>.size == 1032)
+        #expect(Int(BOURSE_MAX_PAYLOAD) == BourseABI.maxPayload)
+        #expect(Int(BOURSE_MAX_VALUES) == IndicatorValues.capacity)
+        #expect(BOURSE_ABI_MAJOR == Int32(BourseABI.major) && BOURSE_ABI_MINOR == Int32(BourseABI.minor))
     }
 
     @Test func encodedLengthsMatchTheCStructs() throws {

@@ -51,6 +51,28 @@ struct PluginTests {
         try harness.stop()
     }
 
+    @Test func codecRepublishesWholeMessages() throws {
+        let harness = try PluginHarness(TradeCodec.self, outputs: ["trades"], topics: ["raw"])
+        #expect(harness.kind == .codec)
+        let raw = withUnsafeBytes(of: 101.5) { Array($0) } + withUnsafeBytes(of: 2.0) { Array($0) }
+        try harness.send([
+            Message(topic: harness.topic("raw"), instrument: harness.instrument("ES"), eventTime: 5, createdTime: 9,
+                    flags: 0x10, payload: .bytes(raw)),
+            Message(topic: harness.topic("raw"), eventTime: 6, createdTime: 10, payload: .quote(
+                Quote(bidPrice: 1, bidSize: 2, askPrice: 3, askSize: 4))),
+        ])
+        let published = harness.published(on: "trades")
+        #expect(published.map(\.payload) == [
+            .trade(Trade(price: 101.5, size: 2, side: .buy)),
+            .quote(Quote(bidPrice: 1, bidSize: 2, askPrice: 3, askSize: 4)),
+        ])
+        #expect(published.map(\.createdTime) == [9, 10])
+        #expect(published.map(\.flags) == [0x10, 0])
+        #expect(published.map(\.sequence) == [1, 2])
+        #expect(harness.symbol(of: published[0].instrument) == "ES")
+        #expect(published[1].instrument == .none)
+    }
+
     @Test func publishesAreBatchedBy256() throws {
         let harness = try PluginHarness(CountingSource.self, config: #"{"count": 600}"#)
         #expect(try harness.poll(maxMessages: 1_000) == .produced)
@@ -126,13 +148,17 @@ struct PluginTests {
             try harness.send(.other(type: 1, bytes: [1, 2, 3]), topic: "in", eventTime: 0)
         }
         #expect(error?.code == PluginHarness.hostRuleViolationCode)
-        #expect(error?.message == "host rule violated: publish: message 0: bar payload must be 48 bytes, got 3")
+        #expect(error?.message == "host rule violated: publish: message 0: bar payload of 3 bytes is shorter than the required 48")
         let reserved = #expect(throws: PluginError.self) {
             try harness.send(.other(type: 300, bytes: []), topic: "in", eventTime: 0)
         }
-        #expect(reserved?.message.contains("message type 300 is reserved") == true)
+        #expect(reserved?.message.contains("unknown message type 300 (types below 32768 are reserved)") == true)
+        // Longer than the struct is fine (a later minor version may append fields).
+        try harness.send(.other(type: 1, bytes: [UInt8](repeating: 0, count: 56)), topic: "in", eventTime: 0)
         try harness.send(.other(type: 0x8000, bytes: [1]), topic: "in", eventTime: 0)
-        #expect(harness.published.map(\.payload) == [.other(type: 0x8000, bytes: [1])])
+        #expect(harness.published.map(\.payload) == [
+            .bar(Bar(open: 0, high: 0, low: 0, close: 0, volume: 0)), .other(type: 0x8000, bytes: [1]),
+        ])
     }
 
     @Test func moreThanSixteenValuesAreRejected() throws {
@@ -155,7 +181,27 @@ struct PluginTests {
     @Test func fieldsMayOnlyBeDeclaredInCreate() throws {
         let harness = try PluginHarness(FailingIndicator.self, config: #"{"failIn": "late-fields"}"#, topics: ["in"])
         let error = #expect(throws: PluginError.self) { try harness.send(.bytes([1]), topic: "in", eventTime: 0) }
-        #expect(error?.message.contains("declare_fields must be called from create (called in on_messages)") == true)
+        #expect(error?.code == PluginHarness.hostRuleViolationCode)
+        #expect(error?.message == "host rule violated: declare_fields called outside create (node 'failing') (called in on_messages)")
+    }
+
+    @Test(arguments: [("bad-fields", "field name \"bad name\" is invalid"), ("duplicate-fields", "\"a\" is declared twice")])
+    func invalidFieldNamesAreRejected(failIn: String, reason: String) throws {
+        let error = #expect(throws: PluginError.self) {
+            try PluginHarness(FailingIndicator.self, config: #"{"failIn": "\#(failIn)"}"#)
+        }
+        #expect(error?.code == PluginHarness.hostRuleViolationCode)
+        #expect(error?.message.contains(reason) == true, "\(String(describing: error))")
+    }
+
+    @Test func publishingInCreateOrStartIsRefused() throws {
+        let inCreate = #expect(throws: PluginError.self) {
+            try PluginHarness(FailingIndicator.self, config: #"{"failIn": "publish-in-create"}"#)
+        }
+        #expect(inCreate?.message.hasPrefix("publish is not allowed in init: no consumer runs yet") == true)
+        let harness = try PluginHarness(FailingIndicator.self, config: #"{"failIn": "publish-in-start"}"#)
+        let inStart = #expect(throws: PluginError.self) { try harness.start() }
+        #expect(inStart?.message.hasPrefix("publish is not allowed in start") == true)
     }
 
     @Test func exportersNeverPublish() throws {
@@ -175,7 +221,7 @@ struct PluginTests {
         let error = #expect(throws: PluginError.self) {
             try context.publish(.bytes([1]), topic: context.outputs[0], eventTime: 0)
         }
-        #expect(error?.message.hasPrefix("publish is only allowed during a call from the host") == true)
+        #expect(error?.message == "publish is only allowed during a call from the host: poll, onMessages, flush or stop")
     }
 
     @Test func contextLooksUpNamesAndFields() throws {

@@ -172,6 +172,23 @@ final class RecorderExporter: ExporterPlugin {
         for message in batch {
             TestStore.shared.record(message, key: key)
         }
+        // The same messages rebuilt through the allocation-free field accessors.
+        for index in batch.indices {
+            var payload = batch[index].payload
+            if let bar = batch.bar(at: index) { payload = .bar(bar) }
+            if let trade = batch.trade(at: index) { payload = .trade(trade) }
+            if let quote = batch.quote(at: index) { payload = .quote(quote) }
+            if let values = batch.values(at: index) { payload = .values(values) }
+            let fast = Message(topic: batch.topic(at: index), instrument: batch.instrument(at: index),
+                               eventTime: batch.eventTime(at: index), payload: payload)
+            TestStore.shared.record(fast, key: key + ".fast")
+            let consistent = batch.withRawRecord(at: index) { raw in
+                let type = raw.loadUnaligned(as: UInt16.self)
+                let length = raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+                return raw.count == 48 + Int(length) && type == batch.messageType(at: index)
+            }
+            if !consistent { TestStore.shared.increment(key + ".mismatch") }
+        }
         if let first = batch.first, first.payload == .bytes([0xEE]) {
             try context.publish(.bytes([1]), topic: Topic(id: 1), eventTime: 0)
         }
@@ -196,6 +213,16 @@ final class FailingIndicator: IndicatorPlugin {
         message = try config.string("message", default: "boom")
         self.context = context
         try fail("create")
+        switch failIn {
+        case "bad-fields":
+            try context.declareFields(["bad name"], for: context.outputs[0])
+        case "duplicate-fields":
+            try context.declareFields(["a", "a"], for: context.outputs[0])
+        case "publish-in-create":
+            try context.publish(.bytes([1]), topic: context.outputs[0], eventTime: 0)
+        default:
+            break
+        }
     }
 
     private func fail(_ place: String) throws {
@@ -204,7 +231,12 @@ final class FailingIndicator: IndicatorPlugin {
         throw PluginError(message, code: 42)
     }
 
-    func start() throws { try fail("start") }
+    func start() throws {
+        try fail("start")
+        if failIn == "publish-in-start" {
+            try context.publish(.bytes([1]), topic: context.outputs[0], eventTime: 0)
+        }
+    }
     func flush() throws { try fail("flush") }
     func stop() throws { try fail("stop") }
 
@@ -234,4 +266,29 @@ final class BadlyNamedPlugin: ExporterPlugin {
     static let version = "1.0"
     init(context: PluginContext, config: PluginConfig) throws {}
     func onMessages(_ batch: MessageBatch) throws {}
+}
+
+/// A codec turning 24-byte `.bytes` records into trades; everything else is
+/// republished whole with `PluginContext.publish(_ message:)`.
+final class TradeCodec: CodecPlugin {
+    static let name = "trade-codec"
+    static let version = "1.0.0"
+
+    let context: PluginContext
+
+    init(context: PluginContext, config: PluginConfig) throws {
+        self.context = context
+    }
+
+    func onMessages(_ batch: MessageBatch) throws {
+        for var message in batch {
+            message.topic = context.outputs[0]
+            if case .bytes(let bytes) = message.payload, bytes.count == 16 {
+                let price = bytes.withUnsafeBytes { $0.loadUnaligned(as: Double.self) }
+                let size = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: Double.self) }
+                message.payload = .trade(Trade(price: price, size: size, side: .buy))
+            }
+            try context.publish(message)
+        }
+    }
 }
