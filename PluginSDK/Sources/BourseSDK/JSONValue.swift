@@ -102,6 +102,13 @@ public enum JSONValue: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `text` as a JSON string literal, quotes included.
+    public static func quoted(_ text: String) -> String {
+        var out = ""
+        renderString(text, into: &out)
+        return out
+    }
+
     private static func renderString(_ text: String, into out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {
