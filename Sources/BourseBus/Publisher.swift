@@ -99,16 +99,16 @@ public final class Publisher: @unchecked Sendable {
             }
             if topic != firstTopic { singleTopic = false }
         }
+        // Refuse, before stamping or copying anything, a message a queue can
+        // never hold, so a batch is delivered whole or not at all.
+        for queue in singleTopic ? routes[Int(firstTopic)] : downstream where largestRecord > queue.largestRecord {
+            throw BourseError(.invalidMessage, "node '\(name)' published a \(largestRecord)-byte message; the queue of '\(queue.name)' holds at most \(queue.largestRecord) bytes per message: raise its queue_bytes", input: queue.name)
+        }
         for i in 0..<count {
             let topic = Int(messages[i].pointee.topic_id)
             let sequence = sequences[topic] &+ 1
             sequences[topic] = sequence
             stamps[i] = MessageStamp(sequence: sequence, origin: origin, created: now)
-        }
-        // Refuse, before copying anything, a message some queue can never hold,
-        // so a batch is delivered whole or not at all.
-        for queue in downstream where largestRecord > queue.largestRecord {
-            throw BourseError(.invalidMessage, "node '\(name)' published a \(largestRecord)-byte message; the queue of '\(queue.name)' holds at most \(queue.largestRecord) bytes per message: raise its queue_bytes", input: queue.name)
         }
         let stampBuffer = UnsafeBufferPointer(start: stamps, count: count)
         if singleTopic {

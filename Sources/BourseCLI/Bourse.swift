@@ -11,9 +11,12 @@ struct Bourse: ParsableCommand {
         .so files and connects them through a publish/subscribe bus into graphs \
         described in YAML files.
 
-        Plugins named without a path are searched as libbourse-NAME.so in: the \
-        graph's plugin_path, --plugin-path, $BOURSE_PLUGIN_PATH, and the \
-        directory of the bourse executable.
+        Plugins named without a path are searched as libbourse-NAME.so, then \
+        libNAME.so, in: the graph's plugin_path, --plugin-path, \
+        $BOURSE_PLUGIN_PATH, and the directory of the bourse executable.
+
+        Exit status: 0 success, 1 failure (validation errors, a failed node), \
+        64 bad arguments, 130 stopped by a signal.
         """,
         version: bourseVersion,
         subcommands: [Run.self, Graph.self, Plugin.self, Bench.self, Version.self]

@@ -40,7 +40,8 @@ struct Run: ParsableCommand {
 
         Prints a per-node summary (messages in/out, errors, busy and wall time).
         Exit status: 0 when every node succeeded, 1 when validation or a node \
-        failed, 130 when stopped by a signal (after draining).
+        failed, 64 on bad arguments, 130 when stopped by a signal (after \
+        draining).
         """)
 
     @OptionGroup var options: GraphOptions

@@ -30,6 +30,11 @@ public enum PluginKind: UInt32, Sendable, CaseIterable, CustomStringConvertible 
         self = kind
     }
 
+    /// The name with its article: "a source", "an indicator".
+    public var withArticle: String {
+        (self == .indicator || self == .exporter ? "an " : "a ") + description
+    }
+
     /// Whether nodes of this kind may publish.
     public var canPublish: Bool { self != .exporter }
     /// Whether nodes of this kind may subscribe.

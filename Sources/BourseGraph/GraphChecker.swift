@@ -14,16 +14,16 @@ public enum GraphChecker {
         for node in graph.nodes {
             guard let kind = kinds[node.id] else { continue }
             if let wanted = node.kind, wanted != kind {
-                error(.wrongKind, "node '\(node.id)': plugin '\(node.plugin)' is a \(kind), but the node says kind: \(wanted)", node.locations.kind, node.plugin)
+                error(.wrongKind, "node '\(node.id)': plugin '\(node.plugin)' is \(kind.withArticle), but the node says kind: \(wanted)", node.locations.kind, node.plugin)
             }
             if !kind.canSubscribe, !node.subscribes.isEmpty {
-                error(.kindCannotSubscribe, "node '\(node.id)': \(article(kind)) \(kind) cannot subscribe (it has `subscribes: \(node.subscribes.map(\.rawValue).joined(separator: ", "))`)", node.locations.subscribes.first, node.id)
+                error(.kindCannotSubscribe, "node '\(node.id)': \(kind.withArticle) cannot subscribe (it has `subscribes: \(node.subscribes.map(\.rawValue).joined(separator: ", "))`)", node.locations.subscribes.first, node.id)
             }
             if !kind.canPublish, !node.publishes.isEmpty {
-                error(.kindCannotPublish, "node '\(node.id)': \(article(kind)) \(kind) cannot publish (it has `publishes: \(node.publishes.map(\.rawValue).joined(separator: ", "))`)", node.locations.publishes.first, node.id)
+                error(.kindCannotPublish, "node '\(node.id)': \(kind.withArticle) cannot publish (it has `publishes: \(node.publishes.map(\.rawValue).joined(separator: ", "))`)", node.locations.publishes.first, node.id)
             }
             if kind.canSubscribe, node.subscribes.isEmpty, !node.presentKeys.contains("subscribes") {
-                error(.missingKey, "node '\(node.id)': \(article(kind)) \(kind) needs `subscribes:` (it would never receive a message)", node.locations.node, "subscribes")
+                error(.missingKey, "node '\(node.id)': \(kind.withArticle) needs `subscribes:` (it would never receive a message)", node.locations.node, "subscribes")
             }
             if kind == .source, node.publishes.isEmpty, !node.presentKeys.contains("publishes") {
                 error(.missingKey, "node '\(node.id)': a source needs `publishes:` (where its messages go)", node.locations.node, "publishes")
@@ -64,11 +64,6 @@ public enum GraphChecker {
             error(.cycle, "cycle in the graph: \(cycle.joined(separator: " → ")) → \(cycle[0]); messages would circulate forever and back-pressure would deadlock", first?.locations.node, cycle.joined(separator: ","))
         }
         return diagnostics
-    }
-
-    /// "a" or "an" before a kind's name.
-    static func article(_ kind: PluginKind) -> String {
-        kind == .indicator || kind == .exporter ? "an" : "a"
     }
 
     /// Downstream node ids of each node (A → B when B subscribes to a topic A publishes).

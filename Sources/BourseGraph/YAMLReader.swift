@@ -111,6 +111,7 @@ struct YAMLReader {
         case .scalar:
             return string(node, what: what).map { [($0, location(node))] } ?? []
         case .sequence(let sequence):
+            if sequence.isEmpty { error(.invalidValue, "\(what) is an empty list; give at least one entry or leave the key out", at: node) }
             return sequence.compactMap { item in string(item, what: "each entry of \(what)").map { ($0, location(item)) } }
         default:
             error(.invalidValue, "\(what) must be a string or a list of strings", at: node)
@@ -167,8 +168,11 @@ enum YAMLToJSON {
 
     /// `[-+]?[0-9]+`, `0o[0-7]+` or `0x[0-9a-fA-F]+`.
     static func coreInteger(_ text: String) -> Int? {
-        if text.hasPrefix("0o") { return Int(text.dropFirst(2), radix: 8) }
-        if text.hasPrefix("0x") { return Int(text.dropFirst(2), radix: 16) }
+        if text.hasPrefix("0o") || text.hasPrefix("0x") {
+            let digits = text.dropFirst(2)
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isHexDigit }) else { return nil }
+            return Int(digits, radix: text.hasPrefix("0o") ? 8 : 16)
+        }
         var digits = Substring(text)
         if digits.first == "-" || digits.first == "+" { digits = digits.dropFirst() }
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }

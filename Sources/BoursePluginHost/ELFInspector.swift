@@ -68,8 +68,11 @@ public enum ELFInspector {
         }
         let size = Int(st.st_size)
         let header = try readBytes(fd, offset: 0, count: min(64, size))
-        guard header.count >= 16, header[0] == 0x7F, header[1] == 0x45, header[2] == 0x4C, header[3] == 0x46 else {
+        guard header.count >= 4, header[0] == 0x7F, header[1] == 0x45, header[2] == 0x4C, header[3] == 0x46 else {
             throw BourseError(.notELF, "plugin '\(plugin)': \(path) is not an ELF file (no ELF magic)", input: path)
+        }
+        guard header.count >= 16 else {
+            throw BourseError(.truncatedFile, "plugin '\(plugin)': \(path) is truncated: \(size) bytes, shorter than an ELF header", input: path)
         }
         guard header[4] == 2 else {
             throw BourseError(.wrongArchitecture, "plugin '\(plugin)': \(path) is a 32-bit ELF file; this host is 64-bit", input: path)

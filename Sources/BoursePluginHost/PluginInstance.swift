@@ -60,7 +60,7 @@ public struct InProcessPluginHost: PluginHost {
                             configJSON: String, services: NodeServices) throws -> PluginInstance {
         let library = try PluginLibrary.load(path: path, label: label)
         if let expectedKind, library.info.kind != expectedKind {
-            throw BourseError(.wrongKind, "node '\(label)': plugin \(library.info.name) \(library.info.version) is a \(library.info.kind), but the node needs a \(expectedKind)", input: path)
+            throw BourseError(.wrongKind, "node '\(label)': plugin \(library.info.name) \(library.info.version) is \(library.info.kind.withArticle), but the node needs \(expectedKind.withArticle)", input: path)
         }
         return try InProcessPluginInstance(library: library, label: label, configJSON: configJSON, services: services)
     }

@@ -77,12 +77,15 @@ public final class GraphRunner: @unchecked Sendable {
         }
         if let startFailure {
             log.log(.error, "bourse", "start failed: \(startFailure); stopping the nodes already started")
+            // No consumer runs: abort the queues so a flush that publishes
+            // fails at once instead of blocking on a full queue.
+            graph.bus.abort()
             for node in startedNodes {
-                do {
-                    try node.instance?.flush()
-                    try node.instance?.stop()
-                } catch {
-                    log.log(.error, node.definition.id, "\(error)")
+                for (name, call) in [("flush", node.instance?.flush), ("stop", node.instance?.stop)] {
+                    do { try call?() } catch {
+                        node.statistics.errors += 1
+                        log.log(.error, node.definition.id, "\(name) after a failed start: \(error)")
+                    }
                 }
             }
             for node in graph.nodes { node.publisher?.close() }
