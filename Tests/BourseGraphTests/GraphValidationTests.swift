@@ -205,3 +205,18 @@ struct ScalarResolutionTests {
         #expect(diagnostics.filter { $0.error.code == .invalidValue }.count == 2, "\(diagnostics)")
     }
 }
+
+@Suite("Graph edge cases")
+struct GraphEdgeCaseTests {
+    @Test("an empty subscribes or publishes list is an error, not a silent no-op")
+    func emptyLists() {
+        let (_, diagnostics) = GraphParser.parse(text: "nodes:\n  - id: n\n    plugin: p\n    subscribes: []\n    publishes: []\n", file: "g.yaml")
+        #expect(diagnostics.filter { $0.error.code == .invalidValue }.count == 2, "\(diagnostics)")
+    }
+
+    @Test("0x and 0o literals take digits only")
+    func signedRadix() {
+        let (graph, _) = GraphParser.parse(text: "nodes:\n  - id: n\n    plugin: p\n    config:\n      a: 0x-5\n      b: 0o+7\n", file: "g.yaml")
+        #expect(graph?.nodes.first?.configJSON == #"{"a":"0x-5","b":"0o+7"}"#)
+    }
+}
