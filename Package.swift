@@ -12,6 +12,8 @@ let package = Package(
     name: "bourse",
     products: [
         .executable(name: "bourse", targets: ["BourseCLI"]),
+        .executable(name: "bourse-worker", targets: ["BourseWorker"]),
+        .executable(name: "bourse-sandbox-probe", targets: ["BourseSandboxProbe"]),
     ],
     dependencies: [
         .package(path: "PluginSDK"),
@@ -27,12 +29,25 @@ let package = Package(
         /// Wrappers for Linux calls Swift cannot make directly.
         .target(name: "CBourseSystem"),
 
+        /// Single-producer/single-consumer rings in shared memory (C11 atomics, futex waits).
+        .target(name: "CBourseRing"),
+
         /// Types only: errors, message model, topic names, interning, time.
         .target(name: "BourseCore", dependencies: [
             .product(name: "BoursePluginABI", package: "PluginSDK"),
         ]),
         /// The in-process publish/subscribe bus.
         .target(name: "BourseBus", dependencies: ["BourseCore"]),
+        /// Frames over shared-memory rings between the host and a worker process.
+        .target(name: "BourseTransport", dependencies: ["BourseCore", "CBourseRing", "CBourseSystem"]),
+        /// Seccomp policies, resource limits and plugin permissions.
+        .target(name: "BourseSandbox", dependencies: ["BourseCore", "CSeccomp", "CBourseSystem"]),
+        /// Applies a sandbox stage and tries one action: proves what the policy contains.
+        .executableTarget(name: "BourseSandboxProbe", dependencies: ["BourseSandbox"]),
+        /// The sandboxed worker process that hosts one plugin instance.
+        .executableTarget(name: "BourseWorker", dependencies: [
+            "BourseCore", "BourseTransport", "BourseSandbox", "BoursePluginHost",
+        ]),
         /// Loading plugin .so files and calling them through the C ABI.
         .target(name: "BoursePluginHost", dependencies: [
             "BourseCore",
@@ -46,7 +61,7 @@ let package = Package(
             "CSQLite", "CArchive", "CSeccomp", "CBourseSystem",
         ]),
         /// Benchmarks run by `bourse bench` (speed is measured here, never in tests).
-        .target(name: "BourseBench", dependencies: ["BourseCore", "BourseBus", "CBourseSystem"]),
+        .target(name: "BourseBench", dependencies: ["BourseCore", "BourseBus", "BourseTransport", "CBourseSystem"]),
         /// The `bourse` command.
         .executableTarget(name: "BourseCLI", dependencies: [
             "BourseRuntime", "BourseBench",
@@ -61,6 +76,8 @@ let package = Package(
         .testTarget(name: "BourseGraphTests", dependencies: ["BourseGraph", "BourseTestSupport"]),
         .testTarget(name: "BourseRuntimeTests", dependencies: ["BourseRuntime", "BourseTestSupport"]),
         .testTarget(name: "BourseCLITests", dependencies: ["BourseTestSupport"]),
+        .testTarget(name: "BourseTransportTests", dependencies: ["BourseTransport", "CBourseRing"]),
+        .testTarget(name: "BourseSandboxTests", dependencies: ["BourseSandbox", "BourseTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,1 @@
+print("bourse-sandbox-probe: not implemented yet")

@@ -1,0 +1,1 @@
+// Placeholder: frames over shared-memory rings.

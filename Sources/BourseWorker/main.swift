@@ -1,0 +1,1 @@
+print("bourse-worker: not implemented yet")
