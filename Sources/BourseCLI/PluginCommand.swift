@@ -30,6 +30,7 @@ struct Plugin: ParsableCommand {
             var hostABI: String
             var toolchain: String
             var summary: String
+            var permissions: String
             var path: String
         }
 
@@ -38,18 +39,20 @@ struct Plugin: ParsableCommand {
                 let path = try PluginResolver.standard(graphPath: [], extra: pluginPath).resolve(plugin, graphDirectory: ".")
                 let info = try InProcessPluginHost().inspect(path: path, label: plugin)
                 let report = Report(name: info.name, version: info.version, kind: info.kind.description, abi: info.abi.description,
-                                    hostABI: ABIVersion.host.description, toolchain: info.toolchain, summary: info.summary, path: info.path)
+                                    hostABI: ABIVersion.host.description, toolchain: info.toolchain, summary: info.summary,
+                                    permissions: info.permissions, path: info.path)
                 if json {
                     printJSON(report)
                 } else {
                     print("""
-                    name:       \(report.name)
-                    version:    \(report.version)
-                    kind:       \(report.kind)
-                    abi:        \(report.abi) (host supports \(ABIVersion.host.major).0-\(report.hostABI))
-                    toolchain:  \(report.toolchain)
-                    summary:    \(report.summary)
-                    path:       \(report.path)
+                    name:        \(report.name)
+                    version:     \(report.version)
+                    kind:        \(report.kind)
+                    abi:         \(report.abi) (host supports \(ABIVersion.host.major).0-\(report.hostABI))
+                    toolchain:   \(report.toolchain)
+                    summary:     \(report.summary)
+                    permissions: \(report.permissions.isEmpty ? "none" : report.permissions)
+                    path:        \(report.path)
                     """)
                 }
             } catch let error as BourseError {

@@ -79,7 +79,7 @@ final class InProcessPluginInstance: PluginInstance {
     init(library: PluginLibrary, label: String, configJSON: String, services: NodeServices) throws {
         self.library = library
         self.info = library.info
-        self.api = library.api.pointee
+        self.api = library.api
         self.label = label
         self.node = HostNode(services: services)
         error.initialize(to: bourse_error())

@@ -19,6 +19,9 @@ public struct PluginInfo: Sendable, Equatable {
     public var toolchain: String
     /// One-line description (may be empty).
     public var summary: String
+    /// Permissions the plugin asks for, as written in its descriptor
+    /// (ABI ≥ 1.1; empty for 1.0 plugins and plugins that need none).
+    public var permissions: String
     /// Where it was loaded from.
     public var path: String
 }
@@ -31,10 +34,11 @@ public final class PluginLibrary: @unchecked Sendable {
     public let info: PluginInfo
     /// The descriptor itself (static storage inside the library).
     public let descriptor: UnsafePointer<bourse_plugin_descriptor>
-    /// The plugin's function table.
-    public let api: UnsafePointer<bourse_plugin_api>
+    /// The plugin's function table, copied up to its `struct_size` (fields
+    /// a smaller, older table lacks are zero/NULL).
+    public let api: bourse_plugin_api
 
-    private init(info: PluginInfo, descriptor: UnsafePointer<bourse_plugin_descriptor>, api: UnsafePointer<bourse_plugin_api>) {
+    private init(info: PluginInfo, descriptor: UnsafePointer<bourse_plugin_descriptor>, api: bourse_plugin_api) {
         self.info = info
         self.descriptor = descriptor
         self.api = api
@@ -80,7 +84,9 @@ public final class PluginLibrary: @unchecked Sendable {
 
     /// Checks a descriptor against the host's ABI rules.
     static func validate(descriptor: UnsafePointer<bourse_plugin_descriptor>, path: String, label: String) throws -> PluginLibrary {
-        let d = descriptor.pointee
+        // Copy only the bytes the plugin says its descriptor has: a plugin
+        // built against an older minor has a smaller struct.
+        let d = readPrefix(descriptor, declaredSize: Int(descriptor.pointee.struct_size))
         func invalid(_ why: String) -> BourseError {
             BourseError(.invalidDescriptor, "plugin '\(label)': invalid descriptor in \(path): \(why)", input: path)
         }
@@ -104,7 +110,7 @@ public final class PluginLibrary: @unchecked Sendable {
         guard isValidPluginName(name) else { throw invalid("name '\(name)' must be 1-64 characters of a-z, 0-9 and '-'") }
         guard SemanticVersion(version) != nil else { throw invalid("version '\(version)' is not a semantic version (MAJOR.MINOR.PATCH)") }
         guard let api = d.api else { throw invalid("function table is NULL") }
-        let table = api.pointee
+        let table = readPrefix(api, declaredSize: Int(api.pointee.struct_size))
         let minimumAPI = PluginLibrary.pluginAPISizeV1_0
         guard Int(table.struct_size) >= minimumAPI else {
             throw invalid("function table struct_size \(table.struct_size) is smaller than the \(minimumAPI) bytes of ABI 1.0")
@@ -124,8 +130,17 @@ public final class PluginLibrary: @unchecked Sendable {
             name: name, version: version, kind: kind, abi: plugin,
             toolchain: d.toolchain.map { String(cString: $0) } ?? "unknown",
             summary: d.description.map { String(cString: $0) } ?? "",
+            permissions: PluginLibrary.permissions(of: d),
             path: path)
-        return PluginLibrary(info: info, descriptor: descriptor, api: api)
+        return PluginLibrary(info: info, descriptor: descriptor, api: table)
+    }
+}
+
+extension PluginLibrary {
+    /// The descriptor's `permissions` (ABI 1.1); empty when the plugin's
+    /// descriptor is too small to have the field (it was zeroed by readPrefix).
+    static func permissions(of descriptor: bourse_plugin_descriptor) -> String {
+        descriptor.permissions.map { String(cString: $0) } ?? ""
     }
 }
 
@@ -134,4 +149,16 @@ public func isValidPluginName(_ name: String) -> Bool {
     let bytes = Array(name.utf8)
     return !bytes.isEmpty && bytes.count <= 64
         && bytes.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+}
+
+/// A copy of the first `declaredSize` bytes of `pointer` (at most the whole
+/// struct), the rest zero: how the host reads a struct that may come from a
+/// plugin built against an older, smaller version of the ABI.
+func readPrefix<T>(_ pointer: UnsafePointer<T>, declaredSize: Int) -> T {
+    let size = min(max(declaredSize, 0), MemoryLayout<T>.size)
+    let storage = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<T>.size, alignment: MemoryLayout<T>.alignment)
+    defer { storage.deallocate() }
+    storage.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<T>.size)
+    storage.copyMemory(from: UnsafeRawPointer(pointer), byteCount: size)
+    return storage.load(as: T.self)
 }

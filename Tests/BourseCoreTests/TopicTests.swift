@@ -67,9 +67,9 @@ struct ABIVersionTests {
         #expect(!host.accepts(plugin: ABIVersion(major: 0, minor: 9)))
     }
 
-    @Test("this host is ABI 1.0")
+    @Test("this host is ABI 1.1")
     func hostVersion() {
-        #expect(ABIVersion.host == ABIVersion(major: 1, minor: 0))
+        #expect(ABIVersion.host == ABIVersion(major: 1, minor: 1))
     }
 }
 

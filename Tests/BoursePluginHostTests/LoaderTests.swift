@@ -53,7 +53,7 @@ struct LoaderTests {
         #expect(info.name == "fixture-source")
         #expect(info.version == "1.0.0")
         #expect(info.kind == .source)
-        #expect(info.abi == ABIVersion(major: 1, minor: 0))
+        #expect(info.abi == ABIVersion.host)
         #expect(info.toolchain.hasPrefix("gcc-") || info.toolchain.hasPrefix("clang-"))
     }
 
@@ -129,13 +129,13 @@ struct LoaderTests {
     @Test("ABI major mismatch names both versions")
     func majorMismatch() throws {
         let path = try FixturePlugins.build(name: "fixture-abi2", defines: ["FIXTURE_ABI_MAJOR=2"])
-        expectError(.abiMismatch, mentioning: ["node-a", "2.0", "1.0", "major"]) { _ = try host.inspect(path: path, label: "node-a") }
+        expectError(.abiMismatch, mentioning: ["node-a", "2.1", "1.0 to 1.1", "major"]) { _ = try host.inspect(path: path, label: "node-a") }
     }
 
     @Test("ABI minor newer than the host is refused; equal is accepted")
     func minorMismatch() throws {
         let newer = try FixturePlugins.build(name: "fixture-abi-1-9", defines: ["FIXTURE_ABI_MINOR=9"])
-        expectError(.abiMismatch, mentioning: ["1.9", "1.0", "minor"]) { _ = try host.inspect(path: newer, label: "node-a") }
+        expectError(.abiMismatch, mentioning: ["1.9", "1.0 to 1.1", "minor"]) { _ = try host.inspect(path: newer, label: "node-a") }
     }
 
     @Test("wrong kind for the node")
@@ -214,5 +214,24 @@ struct LoaderRobustnessTests {
         let instance = try host.instantiate(path: path, label: "node-a", expectedKind: nil, configJSON: #"{"declare_late":true}"#, services: StubServices())
         try instance.start()
         expectError(.pluginCallFailed, mentioning: ["declare_fields called outside create"]) { _ = try instance.poll(maxMessages: 1) }
+    }
+}
+
+@Suite("ABI compatibility")
+struct ABICompatibilityTests {
+    @Test("a plugin built against ABI 1.0 loads in a 1.1 host; fields past its struct_size are not read")
+    func olderMinorLoads() throws {
+        let path = try FixturePlugins.build(name: "fixture-abi-1-0", defines: ["FIXTURE_ABI_1_0", "FIXTURE_ABI_MINOR=0"])
+        let info = try InProcessPluginHost().inspect(path: path, label: "old")
+        #expect(info.abi == ABIVersion(major: 1, minor: 0))
+        #expect(info.permissions == "")
+    }
+
+    @Test("a 1.1 plugin's permissions are read from its descriptor")
+    func permissions() throws {
+        let path = try FixturePlugins.build(name: "fixture-permissions", defines: [#"FIXTURE_PERMISSIONS="network,threads""#])
+        let info = try InProcessPluginHost().inspect(path: path, label: "p")
+        #expect(info.abi == ABIVersion(major: 1, minor: 1))
+        #expect(info.permissions == "network,threads")
     }
 }

@@ -1,5 +1,7 @@
 // Small vocabulary types shared by every part of the SDK.
 
+public import CBourseABI
+
 /// The five kinds of plugin, with the raw values of `bourse_plugin_kind`.
 public enum PluginKind: UInt32, Sendable, CaseIterable {
     /// Publishes messages and never subscribes; the host calls `poll`.
@@ -70,9 +72,9 @@ public enum PollResult: Sendable, Equatable {
 /// Versions and limits of the C ABI this SDK was built against.
 public enum BourseABI {
     /// `BOURSE_ABI_MAJOR` of the header the SDK was compiled with.
-    @inlinable public static var major: UInt16 { 1 }
+    @inlinable public static var major: UInt16 { UInt16(BOURSE_ABI_MAJOR) }
     /// `BOURSE_ABI_MINOR` of the header the SDK was compiled with.
-    @inlinable public static var minor: UInt16 { 0 }
+    @inlinable public static var minor: UInt16 { UInt16(BOURSE_ABI_MINOR) }
     /// Size of a message header in bytes.
     @inlinable public static var headerSize: Int { 48 }
     /// Largest payload one message may carry (`BOURSE_MAX_PAYLOAD`).

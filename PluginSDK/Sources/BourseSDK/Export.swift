@@ -108,7 +108,8 @@ private func export<P: Plugin>(_ type: P.Type, kind: PluginKind,
             toolchain: permanentCString(BourseABI.toolchain),
             description: summary.isEmpty ? nil : permanentCString(summary),
             api: kind == .source ? PluginAPITables.source : PluginAPITables.processing,
-            plugin_data: Unmanaged.passRetained(factory).toOpaque()))
+            plugin_data: Unmanaged.passRetained(factory).toOpaque(),
+            permissions: P.permissions.isEmpty ? nil : permanentCString(P.permissions.map(\.description).joined(separator: ","))))
         return UnsafeRawPointer(descriptor)
     }
 }

@@ -18,6 +18,10 @@ public protocol Plugin: AnyObject {
     static var version: String { get }
     /// One line describing the plugin for humans; defaults to "".
     static var summary: String { get }
+    /// What the plugin needs beyond computing on messages when sandboxed
+    /// (network, threads, files, JIT); defaults to nothing. The graph must
+    /// grant each one. See docs/security.md.
+    static var permissions: [Permission] { get }
 
     /// Creates the instance for one graph node.
     ///
@@ -41,6 +45,8 @@ public protocol Plugin: AnyObject {
 extension Plugin {
     /// No description.
     public static var summary: String { "" }
+    /// No permissions.
+    public static var permissions: [Permission] { [] }
     /// Does nothing.
     public func start() throws {}
     /// Does nothing.

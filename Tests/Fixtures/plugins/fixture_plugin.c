@@ -9,6 +9,8 @@
  *   FIXTURE_NO_ENTRY        do not export the entry symbol
  *   FIXTURE_NULL_DESCRIPTOR entry returns NULL
  *   FIXTURE_NULL_START      function table has start == NULL
+ *   FIXTURE_ABI_1_0         a plugin built against ABI 1.0 (64-byte descriptor)
+ *   FIXTURE_PERMISSIONS     the descriptor's permissions string
  *
  * Behaviour by kind, from the JSON config (parsed crudely; it's a fixture):
  *   source:    publishes "count" bars (default 10) with close = 1, 2, 3...,
@@ -220,8 +222,19 @@ static const bourse_plugin_api fixture_api = {
     .destroy = fx_destroy,
 };
 
+#ifndef FIXTURE_PERMISSIONS
+#define FIXTURE_PERMISSIONS NULL
+#endif
+
 __attribute__((unused)) static const bourse_plugin_descriptor fixture_descriptor = {
+#ifdef FIXTURE_ABI_1_0
+    .struct_size = offsetof(bourse_plugin_descriptor, permissions),
+    /* A 1.0 plugin has no permissions field: whatever follows is not its. */
+    .permissions = "network",
+#else
     .struct_size = sizeof(bourse_plugin_descriptor),
+    .permissions = FIXTURE_PERMISSIONS,
+#endif
     .abi_major = FIXTURE_ABI_MAJOR,
     .abi_minor = FIXTURE_ABI_MINOR,
     .kind = FIXTURE_KIND,

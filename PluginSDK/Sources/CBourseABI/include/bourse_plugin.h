@@ -42,8 +42,9 @@ extern "C" {
 
 /** ABI major version: changes only on an incompatible change. */
 #define BOURSE_ABI_MAJOR 1
-/** ABI minor version: grows when fields or functions are appended. */
-#define BOURSE_ABI_MINOR 0
+/** ABI minor version: grows when fields or functions are appended.
+ *  1.1 appended bourse_plugin_descriptor.permissions. */
+#define BOURSE_ABI_MINOR 1
 
 /** Name of the single symbol a plugin exports. */
 #define BOURSE_PLUGIN_ENTRY_SYMBOL "bourse_plugin_entry_v1"
@@ -486,6 +487,15 @@ typedef struct bourse_plugin_descriptor {
     const char *description; /**< one line for humans; may be NULL */
     const bourse_plugin_api *api;
     void *plugin_data;     /**< for the plugin's own use; the host never reads it */
+
+    /* ---- ABI 1.1 ---- */
+    /**
+     * What the plugin needs beyond computing on messages when it runs in a
+     * sandboxed worker: NULL or "" for nothing, else a comma-separated list
+     * of `network`, `threads`, `exec-memory`, `read-paths:/dir1:/dir2`.
+     * The graph must grant each one (node key `allow`). See docs/security.md.
+     */
+    const char *permissions;
 } bourse_plugin_descriptor;
 
 /** Type of the entry symbol. */
