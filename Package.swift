@@ -44,10 +44,14 @@ let package = Package(
         .target(name: "BourseSandbox", dependencies: ["BourseCore", "CSeccomp", "CBourseSystem"]),
         /// Applies a sandbox stage and tries one action: proves what the policy contains.
         .executableTarget(name: "BourseSandboxProbe", dependencies: ["BourseSandbox"]),
-        /// The sandboxed worker process that hosts one plugin instance.
-        .executableTarget(name: "BourseWorker", dependencies: [
-            "BourseCore", "BourseTransport", "BourseSandbox", "BoursePluginHost",
+        /// Plugins in sandboxed worker processes: the wire protocol, the
+        /// worker's serve loop, and the host side (spawn, calls, supervision).
+        .target(name: "BourseIsolation", dependencies: [
+            "BourseCore", "BourseTransport", "BourseSandbox", "BoursePluginHost", "CBourseSystem",
+            .product(name: "BoursePluginABI", package: "PluginSDK"),
         ]),
+        /// The sandboxed worker process that hosts one plugin instance.
+        .executableTarget(name: "BourseWorker", dependencies: ["BourseIsolation"]),
         /// Loading plugin .so files and calling them through the C ABI.
         .target(name: "BoursePluginHost", dependencies: [
             "BourseCore",
@@ -57,14 +61,14 @@ let package = Package(
         .target(name: "BourseGraph", dependencies: ["BourseCore", "Yams"]),
         /// Building a graph of plugin instances on the bus and running it.
         .target(name: "BourseRuntime", dependencies: [
-            "BourseCore", "BourseBus", "BoursePluginHost", "BourseGraph",
+            "BourseCore", "BourseBus", "BoursePluginHost", "BourseGraph", "BourseIsolation",
             "CSQLite", "CArchive", "CSeccomp", "CBourseSystem",
         ]),
         /// Benchmarks run by `bourse bench` (speed is measured here, never in tests).
         .target(name: "BourseBench", dependencies: ["BourseCore", "BourseBus", "BourseTransport", "CBourseSystem"]),
         /// The `bourse` command.
         .executableTarget(name: "BourseCLI", dependencies: [
-            "BourseRuntime", "BourseBench",
+            "BourseRuntime", "BourseBench", "BourseGraph",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -78,6 +82,7 @@ let package = Package(
         .testTarget(name: "BourseCLITests", dependencies: ["BourseTestSupport"]),
         .testTarget(name: "BourseTransportTests", dependencies: ["BourseTransport", "CBourseRing"]),
         .testTarget(name: "BourseSandboxTests", dependencies: ["BourseSandbox", "BourseTestSupport"]),
+        .testTarget(name: "BourseIsolationTests", dependencies: ["BourseIsolation", "BourseRuntime", "BourseTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import BourseCore
+import BourseGraph
 import BourseRuntime
 import Dispatch
 import Foundation
@@ -18,6 +19,9 @@ struct GraphOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "Lowest log level shown: trace, debug, info, warning, error.")
     var logLevel: String = "info"
 
+    @Option(help: ArgumentHelp("Run every node sandboxed or in-process, whatever the graph says. in-process is unsafe: only for plugins you trust.", valueName: "sandboxed|in-process"))
+    var isolation: String?
+
     func runtimeOptions() throws -> RuntimeOptions {
         guard let level = LogLevel(name: logLevel) else {
             throw ValidationError("unknown log level '\(logLevel)'; use one of: \(LogLevel.allCases.map(\.name).joined(separator: ", "))")
@@ -25,6 +29,12 @@ struct GraphOptions: ParsableArguments {
         var options = RuntimeOptions()
         options.pluginPath = pluginPath
         options.logLevel = level
+        if let isolation {
+            guard let parsed = Isolation(rawValue: isolation) else {
+                throw ValidationError("unknown isolation '\(isolation)'; use sandboxed or in-process")
+            }
+            options.isolation = parsed
+        }
         return options
     }
 }
@@ -124,7 +134,7 @@ func formatSummary(_ summary: RunSummary) -> String {
         let rate = s.wallNanoseconds > 0 ? Double(max(s.messagesIn, s.messagesOut)) / (Double(s.wallNanoseconds) / 1e9) : 0
         return [n.id, "\(n.plugin) \(n.version)", n.kind, "\(s.messagesIn)", "\(s.messagesOut)", "\(s.errors)",
                 formatDuration(s.busyNanoseconds), formatDuration(s.wallNanoseconds), String(format: "%.0f/s", rate),
-                n.failure == nil ? "ok" : "FAILED"]
+                n.quarantined ? "QUARANTINED" : n.failure == nil ? "ok" : "FAILED"]
     }
     var text = formatTable(["node", "plugin", "kind", "in", "out", "errors", "busy", "wall", "rate", "status"], rows,
                            rightAligned: [3, 4, 5, 6, 7, 8])
@@ -134,6 +144,9 @@ func formatSummary(_ summary: RunSummary) -> String {
     for n in summary.nodes {
         if let failure = n.failure { text += "\n  \(n.id) failed: \(failure)" }
         if n.statistics.discarded > 0 { text += "\n  \(n.id) discarded \(n.statistics.discarded) message(s) after failing" }
+    }
+    if !summary.quarantinedNodes.isEmpty {
+        text += "\nquarantined: \(summary.quarantinedNodes.joined(separator: ", "))"
     }
     text += "\n\(summary.interrupted ? "stopped" : "finished") in \(formatDuration(summary.wallNanoseconds))"
     return text

@@ -19,6 +19,8 @@ public struct BourseError: Error, Equatable, Sendable, CustomStringConvertible {
         case wrongKind = "wrong-kind"
         case pluginCreateFailed = "plugin-create-failed"
         case pluginCallFailed = "plugin-call-failed"
+        case quarantined = "quarantined"
+        case permissionNotGranted = "permission-not-granted"
         // Topics and messages
         case invalidTopic = "invalid-topic"
         case wildcardPublish = "wildcard-publish"

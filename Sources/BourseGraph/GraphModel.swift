@@ -14,6 +14,35 @@ public struct GraphDefinition: Sendable {
     public var pluginPath: [String]
     /// Nodes in file order.
     public var nodes: [NodeDefinition]
+    /// How nodes run unless they say otherwise (default: sandboxed).
+    public var isolation: Isolation
+}
+
+/// Where a node's plugin runs.
+public enum Isolation: String, Sendable, CaseIterable {
+    /// In its own worker process under seccomp and resource limits (default).
+    case sandboxed
+    /// Inside the bourse process: fastest, but a plugin can read and crash
+    /// everything. Only for plugins you trust completely.
+    case inProcess = "in-process"
+}
+
+/// Resource limits and supervision settings of a sandboxed node; nil means
+/// the default.
+public struct NodeLimits: Sendable, Equatable {
+    /// Address space, MiB.
+    public var addressSpaceMiB: Int?
+    /// CPU time, seconds.
+    public var cpuSeconds: Int?
+    /// Open files.
+    public var openFiles: Int?
+    /// Longest a single call into the plugin may take before it counts as hung, ms.
+    public var callTimeoutMilliseconds: Int?
+    /// Restarts before the node is quarantined.
+    public var maximumRestarts: Int?
+
+    /// No limits set (defaults apply).
+    public init() {}
 }
 
 /// What a node does when its plugin returns an error from a call.
@@ -48,6 +77,12 @@ public struct NodeDefinition: Sendable {
     public var locations: NodeLocations
     /// Keys written for this node (even when their value was rejected).
     public var presentKeys: Set<String>
+    /// Where the plugin runs; nil = the graph's setting.
+    public var isolation: Isolation?
+    /// Permissions granted to the plugin (descriptor syntax entries).
+    public var allow: [String]
+    /// Limits for the sandboxed worker.
+    public var limits: NodeLimits
 }
 
 /// Positions of a node's parts in its file.

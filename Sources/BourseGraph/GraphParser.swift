@@ -7,8 +7,10 @@ import Yams
 /// Parses graph files. Collects every problem it can find, each with its
 /// line and column, instead of stopping at the first.
 public enum GraphParser {
-    static let topKeys = ["version", "name", "description", "plugin_path", "nodes"]
-    static let nodeKeys = ["id", "plugin", "kind", "config", "subscribes", "publishes", "queue_bytes", "batch_size", "on_error"]
+    static let topKeys = ["version", "name", "description", "plugin_path", "isolation", "nodes"]
+    static let nodeKeys = ["id", "plugin", "kind", "config", "subscribes", "publishes", "queue_bytes", "batch_size", "on_error",
+                           "isolation", "allow", "limits"]
+    static let limitKeys = ["address_space_mb", "cpu_seconds", "open_files", "call_timeout_ms", "max_restarts"]
 
     /// Reads and parses the graph file at `path`.
     public static func parse(fileAt path: String) -> (GraphDefinition?, [Diagnostic]) {
@@ -42,7 +44,7 @@ public enum GraphParser {
             return (nil, reader.diagnostics)
         }
         let directory = parentDirectory(of: file)
-        var graph = GraphDefinition(file: file, directory: directory, name: nil, version: 1, pluginPath: [], nodes: [])
+        var graph = GraphDefinition(file: file, directory: directory, name: nil, version: 1, pluginPath: [], nodes: [], isolation: .sandboxed)
         var sawNodes = false
         for (key, _, value) in entries {
             switch key {
@@ -54,6 +56,8 @@ public enum GraphParser {
                 _ = reader.string(value, what: "description")
             case "plugin_path":
                 graph.pluginPath = reader.stringList(value, what: "plugin_path").map { resolvePath($0.0, relativeTo: directory) }
+            case "isolation":
+                graph.isolation = parseIsolation(value, what: "isolation", reader: &reader) ?? .sandboxed
             case "nodes":
                 sawNodes = true
                 graph.nodes = parseNodes(value, reader: &reader)
@@ -103,6 +107,9 @@ public enum GraphParser {
         var queueBytes = NodeDefaults.queueBytes
         var batchSize = NodeDefaults.batchSize
         var onError = ErrorPolicy.stop
+        var isolation: Isolation?
+        var allow: [String] = []
+        var limits = NodeLimits()
         for (key, _, value) in entries where key == "id" {
             if let text = reader.string(value, what: "\(what): id") {
                 if text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
@@ -157,6 +164,12 @@ public enum GraphParser {
                 queueBytes = reader.int(value, what: "\(name): queue_bytes", range: NodeDefaults.minimumQueueBytes...(1 << 32)) ?? queueBytes
             case "batch_size":
                 batchSize = reader.int(value, what: "\(name): batch_size", range: 1...65536) ?? batchSize
+            case "isolation":
+                isolation = parseIsolation(value, what: "\(name): isolation", reader: &reader)
+            case "allow":
+                allow = reader.stringList(value, what: "\(name): allow").map(\.0)
+            case "limits":
+                limits = parseLimits(value, what: "\(name): limits", reader: &reader)
             case "on_error":
                 if let text = reader.string(value, what: "\(name): on_error") {
                     if let policy = ErrorPolicy(rawValue: text) {
@@ -182,7 +195,32 @@ public enum GraphParser {
             queueBytes: queueBytes, batchSize: batchSize, onError: onError,
             locations: NodeLocations(node: reader.location(item), plugin: plugin.1, kind: kindLocation,
                                      config: configLocation, subscribes: subscribeLocations, publishes: publishLocations),
-            presentKeys: Set(entries.map(\.key)))
+            presentKeys: Set(entries.map(\.key)), isolation: isolation, allow: allow, limits: limits)
+    }
+
+    static func parseIsolation(_ node: Node, what: String, reader: inout YAMLReader) -> Isolation? {
+        guard let text = reader.string(node, what: what) else { return nil }
+        guard let isolation = Isolation(rawValue: text) else {
+            reader.error(.invalidValue, "\(what) must be one of: \(Isolation.allCases.map(\.rawValue).joined(separator: ", "))", at: node, input: text)
+            return nil
+        }
+        return isolation
+    }
+
+    static func parseLimits(_ node: Node, what: String, reader: inout YAMLReader) -> NodeLimits {
+        var limits = NodeLimits()
+        guard let entries = reader.mapping(node, what: what, allowed: limitKeys) else { return limits }
+        for (key, _, value) in entries {
+            switch key {
+            case "address_space_mb": limits.addressSpaceMiB = reader.int(value, what: "\(what).\(key)", range: 64...(1 << 20))
+            case "cpu_seconds": limits.cpuSeconds = reader.int(value, what: "\(what).\(key)", range: 1...(1 << 31))
+            case "open_files": limits.openFiles = reader.int(value, what: "\(what).\(key)", range: 8...65536)
+            case "call_timeout_ms": limits.callTimeoutMilliseconds = reader.int(value, what: "\(what).\(key)", range: 10...86_400_000)
+            case "max_restarts": limits.maximumRestarts = reader.int(value, what: "\(what).\(key)", range: 0...1000)
+            default: break
+            }
+        }
+        return limits
     }
 
     static func yamlDiagnostic(_ error: YamlError, file: String) -> Diagnostic {

@@ -24,6 +24,19 @@ public struct PluginInfo: Sendable, Equatable {
     public var permissions: String
     /// Where it was loaded from.
     public var path: String
+
+    /// Creates the facts of a descriptor (as read by a loader or a worker).
+    public init(name: String, version: String, kind: PluginKind, abi: ABIVersion, toolchain: String,
+                summary: String, permissions: String, path: String) {
+        self.name = name
+        self.version = version
+        self.kind = kind
+        self.abi = abi
+        self.toolchain = toolchain
+        self.summary = summary
+        self.permissions = permissions
+        self.path = path
+    }
 }
 
 /// A loaded plugin library: the `.so` is mapped for the life of the process

@@ -1,6 +1,7 @@
 import BourseBus
 import BourseCore
 import BourseGraph
+import BourseIsolation
 import BoursePluginHost
 
 /// Options for building and running a graph.
@@ -9,8 +10,27 @@ public struct RuntimeOptions: Sendable {
     public var pluginPath: [String] = []
     /// Log level for plugin and runtime logs.
     public var logLevel: LogLevel = .info
-    /// How plugins are hosted.
-    public var host: PluginHost = InProcessPluginHost()
+    /// Overrides every node's isolation (nil: as the graph says).
+    public var isolation: Isolation?
+    /// The `bourse-worker` executable (nil: next to this executable, or `$BOURSE_WORKER`).
+    public var workerExecutable: String?
+
+    /// The host that runs `node`'s plugin.
+    func host(for node: NodeDefinition, in graph: GraphDefinition) -> PluginHost {
+        switch isolation ?? node.isolation ?? graph.isolation {
+        case .inProcess:
+            return InProcessPluginHost()
+        case .sandboxed:
+            var sandbox = SandboxOptions(workerExecutable: workerExecutable ?? SandboxedPluginHost.defaultWorkerExecutable())
+            let limits = node.limits
+            if let mib = limits.addressSpaceMiB { sandbox.addressSpaceBytes = mib << 20 }
+            if let seconds = limits.cpuSeconds { sandbox.cpuSeconds = seconds }
+            if let files = limits.openFiles { sandbox.openFiles = files }
+            if let ms = limits.callTimeoutMilliseconds { sandbox.callTimeoutNanoseconds = Int64(ms) * 1_000_000 }
+            if let restarts = limits.maximumRestarts { sandbox.maximumRestarts = restarts }
+            return SandboxedPluginHost(options: sandbox)
+        }
+    }
 
     /// Default options.
     public init() {}
@@ -70,12 +90,19 @@ public enum GraphBuilder {
         // 1. Resolve and load every plugin (no instances yet).
         var paths: [String: String] = [:]
         var infos: [String: PluginInfo] = [:]
+        var hosts: [String: PluginHost] = [:]
         for node in graph.nodes {
             do {
                 let path = try resolver.resolve(node.plugin, graphDirectory: graph.directory)
-                let info = try options.host.inspect(path: path, label: node.id)
+                let host = options.host(for: node, in: graph)
+                let info = try host.inspect(path: path, label: node.id)
+                let missing = PermissionGrant.missing(requested: info.permissions, allowed: node.allow)
+                if !missing.isEmpty {
+                    throw BourseError(.permissionNotGranted, "node '\(node.id)': plugin \(info.name) asks for \(missing.joined(separator: ", ")); grant it with `allow: [\(missing.joined(separator: ", "))]` on the node if you trust it", input: missing.joined(separator: ","))
+                }
                 paths[node.id] = path
                 infos[node.id] = info
+                hosts[node.id] = host
             } catch let error as BourseError {
                 diagnostics.append(Diagnostic(.error, error, at: node.locations.plugin))
             } catch {
@@ -117,7 +144,7 @@ public enum GraphBuilder {
         for id in order {
             let node = byID[id]!
             do {
-                node.instance = try options.host.instantiate(
+                node.instance = try hosts[id]!.instantiate(
                     path: node.path, label: id, expectedKind: node.definition.kind,
                     configJSON: node.definition.configJSON, services: node)
             } catch let error as BourseError {

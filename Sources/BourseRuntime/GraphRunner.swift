@@ -125,7 +125,7 @@ public final class GraphRunner: @unchecked Sendable {
                 NodeSummary(id: node.definition.id, plugin: node.info.name, version: node.info.version,
                             kind: node.info.kind.description, statistics: node.statistics,
                             counters: Dictionary(node.counterValues.map { ($0.name, $0.value) }, uniquingKeysWith: +),
-                            failure: node.failure?.description)
+                            failure: node.failure?.description, quarantined: node.quarantined)
             })
     }
 
@@ -195,9 +195,17 @@ public final class GraphRunner: @unchecked Sendable {
     }
 
     /// Records a plugin error; returns true when the node should go on.
+    /// A quarantined node (its worker kept failing) stops calling its
+    /// plugin but the rest of the graph goes on.
     private func handle(_ error: Error, in node: RuntimeNode) -> Bool {
         node.statistics.errors += 1
         let bourseError = error as? BourseError ?? BourseError(.pluginCallFailed, "\(error)", input: node.definition.id)
+        if bourseError.code == .quarantined {
+            graph.logSink.log(.error, node.definition.id, "\(bourseError.message); the rest of the graph goes on")
+            if node.failure == nil { node.failure = bourseError }
+            node.quarantined = true
+            return false
+        }
         if node.definition.onError == .continue {
             graph.logSink.log(.warning, node.definition.id, "\(bourseError.message) (on_error: continue)")
             return true
@@ -210,7 +218,7 @@ public final class GraphRunner: @unchecked Sendable {
 
     /// Final flush and stop of a node, then end of its output streams.
     private func finish(_ node: RuntimeNode) {
-        if let instance = node.instance {
+        if let instance = node.instance, !node.quarantined {
             let before = Clock.monotonicNanoseconds()
             do { try instance.flush() } catch { _ = handle(error, in: node) }
             do { try instance.stop() } catch { _ = handle(error, in: node) }

@@ -11,6 +11,8 @@ public struct RunSummary: Sendable, Codable {
 
     /// True when no node failed.
     public var succeeded: Bool { nodes.allSatisfy { $0.failure == nil } }
+    /// Ids of the nodes supervision quarantined.
+    public var quarantinedNodes: [String] { nodes.filter(\.quarantined).map(\.id) }
 }
 
 /// One node's line in a `RunSummary`.
@@ -29,4 +31,6 @@ public struct NodeSummary: Sendable, Codable {
     public var counters: [String: Int64]
     /// Why the node failed, if it did.
     public var failure: String?
+    /// Whether supervision gave up on the node's worker.
+    public var quarantined: Bool
 }

@@ -49,6 +49,8 @@ final class RuntimeNode: NodeServices, @unchecked Sendable {
     var statistics = NodeStatistics()
     /// The first fatal error, if the node failed.
     var failure: BourseError?
+    /// Set when the node's worker kept failing and supervision gave up on it.
+    var quarantined = false
 
     private let bus: Bus
     private let fields: FieldRegistry

@@ -1,1 +1,7 @@
-print("bourse-worker: not implemented yet")
+#if canImport(Glibc)
+import Glibc
+#endif
+import BourseIsolation
+
+// bourse-worker: hosts one plugin instance in a sandbox, for the bourse host.
+exit(WorkerMain.run(arguments: Array(CommandLine.arguments.dropFirst())))

@@ -1,2 +1,543 @@
+/*
+ * ring.c — SPSC byte ring in shared memory. See include/bourse_ring.h for
+ * the layout and the wait/wake protocol.
+ *
+ * Rules kept throughout:
+ *  - the handle (process-private) is the source of truth for capacity and
+ *    our own position; the shared block is only read for the peer's
+ *    position, flags and frame headers, each read once and validated;
+ *  - every loop advances by at least 8 bytes or is bounded by a deadline.
+ */
+#define _GNU_SOURCE
 #include "bourse_ring.h"
-int bourse_ring_placeholder(void) { return 0; }
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define cpu_relax() atomic_signal_fence(memory_order_seq_cst)
+#endif
+
+/* The shared control block. Every field is atomic: the peer may write any
+ * of them at any time. Producer and consumer lines are 128 bytes apart
+ * (adjacent-line prefetchers pair 64-byte lines). */
+typedef struct ring_control {
+    _Atomic uint64_t magic;
+    _Atomic uint32_t version;
+    _Atomic uint32_t control_size;
+    _Atomic uint64_t capacity;
+    uint8_t pad0[104];
+    _Atomic uint64_t tail;
+    _Atomic uint32_t data_seq;
+    _Atomic uint32_t consumer_waiting;
+    _Atomic uint32_t producer_closed;
+    uint8_t pad1[108];
+    _Atomic uint64_t head;
+    _Atomic uint32_t space_seq;
+    _Atomic uint32_t producer_waiting;
+    _Atomic uint32_t consumer_closed;
+    uint8_t pad2[108];
+    uint8_t pad3[128];
+} ring_control;
+
+_Static_assert(sizeof(ring_control) == BOURSE_RING_CONTROL_SIZE, "control block size");
+_Static_assert(offsetof(ring_control, magic) == BOURSE_RING_OFFSET_MAGIC, "magic offset");
+_Static_assert(offsetof(ring_control, version) == BOURSE_RING_OFFSET_VERSION, "version offset");
+_Static_assert(offsetof(ring_control, control_size) == BOURSE_RING_OFFSET_CONTROL_SIZE, "control_size offset");
+_Static_assert(offsetof(ring_control, capacity) == BOURSE_RING_OFFSET_CAPACITY, "capacity offset");
+_Static_assert(offsetof(ring_control, tail) == BOURSE_RING_OFFSET_TAIL, "tail offset");
+_Static_assert(offsetof(ring_control, data_seq) == BOURSE_RING_OFFSET_DATA_SEQ, "data_seq offset");
+_Static_assert(offsetof(ring_control, consumer_waiting) == BOURSE_RING_OFFSET_CONSUMER_WAITING, "consumer_waiting offset");
+_Static_assert(offsetof(ring_control, producer_closed) == BOURSE_RING_OFFSET_PRODUCER_CLOSED, "producer_closed offset");
+_Static_assert(offsetof(ring_control, head) == BOURSE_RING_OFFSET_HEAD, "head offset");
+_Static_assert(offsetof(ring_control, space_seq) == BOURSE_RING_OFFSET_SPACE_SEQ, "space_seq offset");
+_Static_assert(offsetof(ring_control, producer_waiting) == BOURSE_RING_OFFSET_PRODUCER_WAITING, "producer_waiting offset");
+_Static_assert(offsetof(ring_control, consumer_closed) == BOURSE_RING_OFFSET_CONSUMER_CLOSED, "consumer_closed offset");
+_Static_assert(sizeof(_Atomic uint64_t) == 8 && sizeof(_Atomic uint32_t) == 4, "atomics are plain-sized");
+_Static_assert((BOURSE_RING_CONTROL_SIZE & 63) == 0, "data area is cache-line aligned");
+
+#define SEQ memory_order_seq_cst
+#define PAD_TYPE ((uint16_t)BOURSE_RING_FRAME_PAD)
+#define CHILD_WAIT_NS INT64_C(100000000)
+
+static inline ring_control *control_of(const bourse_ring *ring) { return (ring_control *)ring->control; }
+
+static int valid_capacity(uint64_t capacity) {
+    return capacity >= BOURSE_RING_MIN_CAPACITY && capacity <= BOURSE_RING_MAX_CAPACITY &&
+           (capacity & (capacity - 1)) == 0;
+}
+
+/* Bytes a frame with `length` payload bytes occupies: header + payload, padded to 8. */
+static inline uint64_t frame_size(uint32_t length) {
+    return ((uint64_t)length + BOURSE_RING_FRAME_HEADER + 7u) & ~UINT64_C(7);
+}
+
+static inline uint64_t max_payload(uint64_t capacity) { return capacity / 2 - BOURSE_RING_FRAME_HEADER; }
+
+/* Frame headers are one aligned 64-bit word, read and written in one access
+ * so a racing peer cannot make us see two different lengths. */
+static inline void store_header(uint8_t *at, uint32_t length, uint16_t type, uint16_t flags) {
+    uint64_t word = (uint64_t)length | ((uint64_t)type << 32) | ((uint64_t)flags << 48);
+    __atomic_store_n((uint64_t *)(void *)at, word, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t load_header(const uint8_t *at) {
+    return __atomic_load_n((const uint64_t *)(const void *)at, __ATOMIC_RELAXED);
+}
+
+static int corrupt(bourse_ring *ring) {
+    ring->broken = BOURSE_RING_CORRUPT;
+    return BOURSE_RING_CORRUPT;
+}
+
+static int64_t monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Wakes the peer when it announced that it sleeps: one FUTEX_WAKE per sleep. */
+static void wake_if_waiting(bourse_ring *ring, _Atomic uint32_t *waiting, _Atomic uint32_t *seq) {
+    if (atomic_load_explicit(waiting, SEQ) != 0 && atomic_exchange_explicit(waiting, 0, SEQ) != 0) {
+        atomic_fetch_add_explicit(seq, 1, SEQ);
+        syscall(SYS_futex, (uint32_t *)seq, FUTEX_WAKE, 1, NULL, NULL, 0);
+        ring->wakes++;
+    }
+}
+
+/* Consumer: reloads the producer's tail; it must be 8-aligned, not behind
+ * what we read, and at most `capacity` ahead of what we released. */
+static int refresh_tail(bourse_ring *ring) {
+    uint64_t tail = atomic_load_explicit(&control_of(ring)->tail, SEQ);
+    uint64_t used = tail - ring->published;
+    if ((tail & 7) != 0 || used > ring->capacity || tail - ring->position > used) return corrupt(ring);
+    ring->peer = tail;
+    return BOURSE_RING_OK;
+}
+
+/* Producer: reloads the consumer's head; it must be 8-aligned and between
+ * the last head seen and the tail we published. */
+static int refresh_head(bourse_ring *ring) {
+    uint64_t head = atomic_load_explicit(&control_of(ring)->head, SEQ);
+    if ((head & 7) != 0 || head - ring->peer > ring->published - ring->peer) return corrupt(ring);
+    ring->peer = head;
+    return BOURSE_RING_OK;
+}
+
+/* Consumer: OK when a frame (or padding) is readable, CLOSED when none is
+ * and the producer closed, else AGAIN. The closed flag is read before the
+ * tail so frames committed before the close are never missed. */
+static int check_data(bourse_ring *ring) {
+    if (ring->position != ring->peer) return BOURSE_RING_OK;
+    uint32_t closed = atomic_load_explicit(&control_of(ring)->producer_closed, SEQ);
+    int status = refresh_tail(ring);
+    if (status != BOURSE_RING_OK) return status;
+    if (ring->position != ring->peer) return BOURSE_RING_OK;
+    return closed ? BOURSE_RING_CLOSED : BOURSE_RING_AGAIN;
+}
+
+/* Producer: bytes needed to reserve a frame of `length` at the current
+ * position, including the padding when it would cross the end. */
+static uint64_t space_needed(const bourse_ring *ring, uint32_t length) {
+    uint64_t size = frame_size(length);
+    uint64_t to_end = ring->capacity - (ring->position & (ring->capacity - 1));
+    return size <= to_end ? size : to_end + size;
+}
+
+/* Producer: OK when `need` bytes are free, CLOSED when not and the consumer
+ * closed, else AGAIN. */
+static int check_space(bourse_ring *ring, uint64_t need) {
+    if (ring->capacity - (ring->position - ring->peer) >= need) return BOURSE_RING_OK;
+    int status = refresh_head(ring);
+    if (status != BOURSE_RING_OK) return status;
+    if (ring->capacity - (ring->position - ring->peer) >= need) return BOURSE_RING_OK;
+    return atomic_load_explicit(&control_of(ring)->consumer_closed, SEQ) ? BOURSE_RING_CLOSED : BOURSE_RING_AGAIN;
+}
+
+static int check(bourse_ring *ring, uint64_t need) {
+    return ring->role == BOURSE_RING_CONSUMER ? check_data(ring) : check_space(ring, need);
+}
+
+/* Spin, then sleep on the futex until check() stops saying AGAIN or the
+ * deadline passes. See the protocol in the header. */
+static int wait_until_ready(bourse_ring *ring, uint64_t need, int64_t timeout_ns) {
+    int status = check(ring, need);
+    if (status != BOURSE_RING_AGAIN) return status;
+    if (timeout_ns == 0) return BOURSE_RING_TIMEDOUT;
+    for (uint32_t i = 0; i < ring->spin_limit; i++) {
+        cpu_relax();
+        status = check(ring, need);
+        if (status != BOURSE_RING_AGAIN) return status;
+    }
+    ring_control *c = control_of(ring);
+    int consumer = ring->role == BOURSE_RING_CONSUMER;
+    _Atomic uint32_t *seq = consumer ? &c->data_seq : &c->space_seq;
+    _Atomic uint32_t *waiting = consumer ? &c->consumer_waiting : &c->producer_waiting;
+    int64_t deadline = timeout_ns > 0 ? monotonic_ns() + timeout_ns : 0;
+    for (;;) {
+        uint32_t expected = atomic_load_explicit(seq, SEQ); /* 1. read the futex word */
+        atomic_store_explicit(waiting, 1, SEQ);             /* 2. announce the sleep */
+        ring->waits++;
+        if (ring->test_hook != NULL) ring->test_hook(ring, BOURSE_RING_STAGE_ANNOUNCED, ring->test_context);
+        status = check(ring, need);                         /* 3. re-check the ring */
+        if (status != BOURSE_RING_AGAIN) break;
+        if (ring->test_hook != NULL) ring->test_hook(ring, BOURSE_RING_STAGE_SLEEPING, ring->test_context);
+        struct timespec relative, *timeout = NULL;
+        if (timeout_ns > 0) {
+            int64_t left = deadline - monotonic_ns();
+            if (left <= 0) {
+                status = BOURSE_RING_TIMEDOUT;
+                break;
+            }
+            relative.tv_sec = (time_t)(left / 1000000000);
+            relative.tv_nsec = (long)(left % 1000000000);
+            timeout = &relative;
+        }
+        ring->sleeps++;                                      /* 4. sleep unless the word moved */
+        if (syscall(SYS_futex, (uint32_t *)seq, FUTEX_WAIT, expected, timeout, NULL, 0) != 0) {
+            int error = errno;
+            if (error != EAGAIN && error != EINTR && error != ETIMEDOUT) {
+                ring->sys_errno = error;
+                status = BOURSE_RING_SYSTEM;
+                break;
+            }
+        }
+    }
+    atomic_store_explicit(waiting, 0, memory_order_relaxed);
+    return status;
+}
+
+/* ---- Shared memory ------------------------------------------------------ */
+
+int bourse_shm_create(const char *name, size_t size, int *out_fd, void **out_memory, const char **failed_call) {
+    const char *call = "memfd_create";
+    int fd = -1;
+    if (size == 0 || size > (size_t)INT64_MAX || out_fd == NULL || out_memory == NULL) {
+        errno = EINVAL;
+        goto fail;
+    }
+    fd = memfd_create(name != NULL ? name : "bourse-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) goto fail;
+    call = "ftruncate";
+    int rc;
+    do rc = ftruncate(fd, (off_t)size); while (rc != 0 && errno == EINTR);
+    if (rc != 0) goto fail;
+    call = "fcntl(F_ADD_SEALS)";
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) goto fail;
+    call = "mmap";
+    void *memory = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (memory == MAP_FAILED) goto fail;
+    *out_fd = fd;
+    *out_memory = memory;
+    return 0;
+fail:
+    if (fd >= 0) {
+        int error = errno;
+        close(fd);
+        errno = error;
+    }
+    if (failed_call != NULL) *failed_call = call;
+    return -1;
+}
+
+int bourse_shm_map(int fd, size_t *out_size, void **out_memory, const char **failed_call) {
+    const char *call = "fstat";
+    struct stat st;
+    if (out_size == NULL || out_memory == NULL) {
+        errno = EINVAL;
+        goto fail;
+    }
+    if (fstat(fd, &st) != 0) goto fail;
+    if (st.st_size <= 0) {
+        errno = EINVAL;
+        goto fail;
+    }
+    call = "mmap";
+    void *memory = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (memory == MAP_FAILED) goto fail;
+    *out_size = (size_t)st.st_size;
+    *out_memory = memory;
+    return 0;
+fail:
+    if (failed_call != NULL) *failed_call = call;
+    return -1;
+}
+
+/* ---- Setting up --------------------------------------------------------- */
+
+size_t bourse_ring_region_size(uint64_t capacity) {
+    return valid_capacity(capacity) ? (size_t)(BOURSE_RING_CONTROL_SIZE + capacity) : 0;
+}
+
+int bourse_ring_init(void *memory, size_t size, uint64_t capacity) {
+    if (memory == NULL || ((uintptr_t)memory & 63) != 0 || !valid_capacity(capacity) ||
+        size < bourse_ring_region_size(capacity))
+        return BOURSE_RING_INVALID;
+    memset(memory, 0, BOURSE_RING_CONTROL_SIZE);
+    ring_control *c = memory;
+    atomic_store_explicit(&c->version, BOURSE_RING_VERSION, memory_order_relaxed);
+    atomic_store_explicit(&c->control_size, BOURSE_RING_CONTROL_SIZE, memory_order_relaxed);
+    atomic_store_explicit(&c->capacity, capacity, memory_order_relaxed);
+    atomic_store_explicit(&c->magic, BOURSE_RING_MAGIC, memory_order_release);
+    return BOURSE_RING_OK;
+}
+
+int bourse_ring_attach(bourse_ring *ring, void *memory, size_t size, bourse_ring_role role) {
+    if (ring == NULL) return BOURSE_RING_INVALID;
+    memset(ring, 0, sizeof *ring);
+    if (memory == NULL || ((uintptr_t)memory & 63) != 0 || size < BOURSE_RING_CONTROL_SIZE ||
+        (role != BOURSE_RING_PRODUCER && role != BOURSE_RING_CONSUMER))
+        return BOURSE_RING_INVALID;
+    ring_control *c = memory;
+    if (atomic_load_explicit(&c->magic, memory_order_acquire) != BOURSE_RING_MAGIC ||
+        atomic_load_explicit(&c->version, memory_order_relaxed) != BOURSE_RING_VERSION ||
+        atomic_load_explicit(&c->control_size, memory_order_relaxed) != BOURSE_RING_CONTROL_SIZE)
+        return BOURSE_RING_INVALID;
+    uint64_t capacity = atomic_load_explicit(&c->capacity, memory_order_relaxed);
+    if (!valid_capacity(capacity) || capacity > size - BOURSE_RING_CONTROL_SIZE) return BOURSE_RING_INVALID;
+    uint64_t head = atomic_load_explicit(&c->head, SEQ);
+    uint64_t tail = atomic_load_explicit(&c->tail, SEQ);
+    if (((head | tail) & 7) != 0 || tail - head > capacity) return BOURSE_RING_CORRUPT;
+    ring->control = memory;
+    ring->data = (uint8_t *)memory + BOURSE_RING_CONTROL_SIZE;
+    ring->capacity = capacity;
+    ring->role = role;
+    ring->spin_limit = BOURSE_RING_DEFAULT_SPIN;
+    ring->position = ring->published = role == BOURSE_RING_PRODUCER ? tail : head;
+    ring->peer = role == BOURSE_RING_PRODUCER ? head : tail;
+    return BOURSE_RING_OK;
+}
+
+uint32_t bourse_ring_max_payload(const bourse_ring *ring) {
+    return valid_capacity(ring->capacity) ? (uint32_t)max_payload(ring->capacity) : 0;
+}
+
+/* ---- Producer ----------------------------------------------------------- */
+
+int bourse_ring_reserve(bourse_ring *ring, uint32_t length, uint16_t type, uint16_t flags, void **out_payload) {
+    if (ring->broken) return BOURSE_RING_CORRUPT;
+    if (ring->role != BOURSE_RING_PRODUCER || type == PAD_TYPE || out_payload == NULL) return BOURSE_RING_INVALID;
+    uint64_t capacity = ring->capacity;
+    if (length > max_payload(capacity)) return BOURSE_RING_TOO_BIG;
+    uint64_t size = frame_size(length);
+    uint64_t offset = ring->position & (capacity - 1);
+    uint64_t to_end = capacity - offset;
+    uint64_t need = size <= to_end ? size : to_end + size;
+    if (capacity - (ring->position - ring->peer) < need) {
+        int status = check_space(ring, need);
+        if (status != BOURSE_RING_OK) return status;
+    }
+    if (size > to_end) {
+        store_header(ring->data + offset, (uint32_t)(to_end - BOURSE_RING_FRAME_HEADER), PAD_TYPE, 0);
+        ring->position += to_end;
+        offset = 0;
+    }
+    store_header(ring->data + offset, length, type, flags);
+    ring->position += size;
+    *out_payload = ring->data + offset + BOURSE_RING_FRAME_HEADER;
+    return BOURSE_RING_OK;
+}
+
+int bourse_ring_write(bourse_ring *ring, uint16_t type, uint16_t flags, const void *payload, uint32_t length) {
+    void *destination;
+    int status = bourse_ring_reserve(ring, length, type, flags, &destination);
+    if (status == BOURSE_RING_OK && length > 0) memcpy(destination, payload, length);
+    return status;
+}
+
+void bourse_ring_commit(bourse_ring *ring) {
+    if (ring->role != BOURSE_RING_PRODUCER || ring->position == ring->published) return;
+    ring_control *c = control_of(ring);
+    atomic_store_explicit(&c->tail, ring->position, SEQ);
+    ring->published = ring->position;
+    wake_if_waiting(ring, &c->consumer_waiting, &c->data_seq);
+}
+
+int bourse_ring_wait_space(bourse_ring *ring, uint32_t length, int64_t timeout_ns) {
+    if (ring->broken) return BOURSE_RING_CORRUPT;
+    if (ring->role != BOURSE_RING_PRODUCER) return BOURSE_RING_INVALID;
+    if (length > max_payload(ring->capacity)) return BOURSE_RING_TOO_BIG;
+    bourse_ring_commit(ring);
+    return wait_until_ready(ring, space_needed(ring, length), timeout_ns);
+}
+
+/* ---- Consumer ----------------------------------------------------------- */
+
+int bourse_ring_next(bourse_ring *ring, bourse_ring_frame *frame) {
+    if (ring->broken) return BOURSE_RING_CORRUPT;
+    if (ring->role != BOURSE_RING_CONSUMER || frame == NULL) return BOURSE_RING_INVALID;
+    uint64_t capacity = ring->capacity;
+    /* At most: refresh, padding, refresh, frame (padding at offset 0 is corrupt). */
+    for (;;) {
+        if (ring->position == ring->peer) {
+            int status = check_data(ring);
+            if (status != BOURSE_RING_OK) return status;
+        }
+        uint64_t available = ring->peer - ring->position; /* >= 8: both are 8-aligned */
+        uint64_t offset = ring->position & (capacity - 1);
+        uint64_t to_end = capacity - offset;
+        uint64_t word = load_header(ring->data + offset);
+        uint32_t length = (uint32_t)word;
+        uint16_t type = (uint16_t)(word >> 32);
+        if (type == PAD_TYPE) {
+            if (offset == 0 || length != to_end - BOURSE_RING_FRAME_HEADER || to_end > available) return corrupt(ring);
+            ring->position += to_end;
+            continue;
+        }
+        uint64_t size = frame_size(length);
+        if (length > max_payload(capacity) || size > available || size > to_end) return corrupt(ring);
+        frame->payload = ring->data + offset + BOURSE_RING_FRAME_HEADER;
+        frame->length = length;
+        frame->type = type;
+        frame->flags = (uint16_t)(word >> 48);
+        ring->position += size;
+        return BOURSE_RING_OK;
+    }
+}
+
+void bourse_ring_release(bourse_ring *ring) {
+    if (ring->role != BOURSE_RING_CONSUMER || ring->position == ring->published) return;
+    ring_control *c = control_of(ring);
+    atomic_store_explicit(&c->head, ring->position, SEQ);
+    ring->published = ring->position;
+    wake_if_waiting(ring, &c->producer_waiting, &c->space_seq);
+}
+
+int bourse_ring_wait_data(bourse_ring *ring, int64_t timeout_ns) {
+    if (ring->broken) return BOURSE_RING_CORRUPT;
+    if (ring->role != BOURSE_RING_CONSUMER) return BOURSE_RING_INVALID;
+    return wait_until_ready(ring, 0, timeout_ns);
+}
+
+/* ---- Both ends ---------------------------------------------------------- */
+
+void bourse_ring_close(bourse_ring *ring) {
+    ring_control *c = control_of(ring);
+    if (ring->role == BOURSE_RING_PRODUCER) {
+        if (!ring->broken) bourse_ring_commit(ring);
+        atomic_store_explicit(&c->producer_closed, 1, SEQ);
+        wake_if_waiting(ring, &c->consumer_waiting, &c->data_seq);
+    } else if (ring->role == BOURSE_RING_CONSUMER) {
+        if (!ring->broken) bourse_ring_release(ring);
+        atomic_store_explicit(&c->consumer_closed, 1, SEQ);
+        wake_if_waiting(ring, &c->producer_waiting, &c->space_seq);
+    }
+    ring->role = 0;
+}
+
+/* ---- Test and benchmark support ----------------------------------------- */
+
+/* Waits in slices, giving up when the parent process is gone. */
+static int child_wait(bourse_ring *ring, uint32_t length, pid_t parent) {
+    for (;;) {
+        int status = ring->role == BOURSE_RING_CONSUMER ? bourse_ring_wait_data(ring, CHILD_WAIT_NS)
+                                                         : bourse_ring_wait_space(ring, length, CHILD_WAIT_NS);
+        if (status != BOURSE_RING_TIMEDOUT) return status;
+        if (getppid() != parent) return BOURSE_RING_CLOSED;
+    }
+}
+
+int bourse_ring_echo_loop(void *in, size_t in_size, void *out, size_t out_size, uint64_t count) {
+    bourse_ring reader, writer;
+    int status = bourse_ring_attach(&reader, in, in_size, BOURSE_RING_CONSUMER);
+    if (status != BOURSE_RING_OK) return status;
+    status = bourse_ring_attach(&writer, out, out_size, BOURSE_RING_PRODUCER);
+    if (status != BOURSE_RING_OK) return status;
+    pid_t parent = getppid();
+    uint64_t done = 0;
+    while (done < count) {
+        bourse_ring_frame frame;
+        status = bourse_ring_next(&reader, &frame);
+        if (status == BOURSE_RING_AGAIN) {
+            bourse_ring_release(&reader);
+            bourse_ring_commit(&writer);
+            status = child_wait(&reader, 0, parent);
+            if (status != BOURSE_RING_OK) break;
+            continue;
+        }
+        if (status != BOURSE_RING_OK) break;
+        void *destination;
+        while ((status = bourse_ring_reserve(&writer, frame.length, frame.type, frame.flags, &destination)) ==
+               BOURSE_RING_AGAIN) {
+            bourse_ring_release(&reader);
+            status = child_wait(&writer, frame.length, parent);
+            if (status != BOURSE_RING_OK) break;
+        }
+        if (status != BOURSE_RING_OK) break;
+        memcpy(destination, frame.payload, frame.length);
+        if ((++done & 63) == 0) {
+            bourse_ring_release(&reader);
+            bourse_ring_commit(&writer);
+        }
+    }
+    bourse_ring_close(&writer);
+    bourse_ring_close(&reader);
+    return done == count ? BOURSE_RING_OK : status;
+}
+
+int bourse_ring_consume_loop(void *in, size_t in_size, uint64_t count, uint64_t *result) {
+    bourse_ring reader;
+    int status = bourse_ring_attach(&reader, in, in_size, BOURSE_RING_CONSUMER);
+    if (status != BOURSE_RING_OK) return status;
+    pid_t parent = getppid();
+    uint64_t done = 0, sum = 0;
+    while (done < count) {
+        bourse_ring_frame frame;
+        status = bourse_ring_next(&reader, &frame);
+        if (status == BOURSE_RING_OK) {
+            uint64_t first = 0;
+            memcpy(&first, frame.payload, frame.length < 8 ? frame.length : 8);
+            sum += first + frame.length + (frame.length > 0 ? frame.payload[frame.length - 1] : 0);
+            if ((++done & 255) == 0) bourse_ring_release(&reader);
+            continue;
+        }
+        if (status != BOURSE_RING_AGAIN) break;
+        bourse_ring_release(&reader);
+        status = child_wait(&reader, 0, parent);
+        if (status != BOURSE_RING_OK) break;
+    }
+    bourse_ring_close(&reader);
+    if (result != NULL) {
+        __atomic_store_n(&result[0], done, __ATOMIC_RELAXED);
+        __atomic_store_n(&result[1], sum, __ATOMIC_RELEASE);
+    }
+    return done == count ? BOURSE_RING_OK : status;
+}
+
+/* fork without the atfork handlers (_Fork is async-signal-safe); the child
+ * dies with its parent and never returns into the caller's code. */
+static pid_t fork_child(void) {
+    pid_t parent = getpid();
+    pid_t pid = _Fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(BOURSE_RING_CLOSED);
+    }
+    return pid;
+}
+
+pid_t bourse_ring_fork_echo(void *in, size_t in_size, void *out, size_t out_size, uint64_t count) {
+    pid_t pid = fork_child();
+    if (pid == 0) _exit(bourse_ring_echo_loop(in, in_size, out, out_size, count));
+    return pid;
+}
+
+pid_t bourse_ring_fork_consume(void *in, size_t in_size, uint64_t count, uint64_t *result) {
+    pid_t pid = fork_child();
+    if (pid == 0) _exit(bourse_ring_consume_loop(in, in_size, count, result));
+    return pid;
+}

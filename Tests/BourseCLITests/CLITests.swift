@@ -14,6 +14,11 @@ func pluginPathArguments() throws -> [String] {
     return ["--plugin-path", FixturePlugins.pluginDirectory]
 }
 
+/// For `run`: in-process, because the fixture sink writes a file (sandboxed runs are tested in BourseIsolationTests).
+func runArguments() throws -> [String] {
+    try pluginPathArguments() + ["--isolation", "in-process"]
+}
+
 @Suite("bourse command", .serialized)
 struct CLITests {
     @Test("--help works on every command")
@@ -65,11 +70,11 @@ struct CLITests {
             subscribes: bars.>
             config: {out: "\(dir.file("out.txt"))"}
         """)
-        let text = try bourse(["run", graph] + pluginPathArguments())
+        let text = try bourse(["run", graph] + runArguments())
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("source"))
         #expect(text.stdout.contains("finished in"))
-        let json = try bourse(["run", "--json", graph] + pluginPathArguments())
+        let json = try bourse(["run", "--json", graph] + runArguments())
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         let nodes = object?["nodes"] as? [[String: Any]] ?? []
         let sink = nodes.first { $0["id"] as? String == "sink" }
@@ -95,7 +100,7 @@ struct CLITests {
             subscribes: [bars.>, ind.>]
             config: {out: "\(dir.file("out.txt"))"}
         """)
-        let process = try startProcess(TestPaths.bourseExecutable, ["run", "--json", graph] + pluginPathArguments())
+        let process = try startProcess(TestPaths.bourseExecutable, ["run", "--json", graph] + runArguments())
         usleep(800_000)
         process.signal(SIGINT)
         let result = process.wait()

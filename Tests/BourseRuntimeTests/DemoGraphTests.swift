@@ -20,6 +20,7 @@ struct DemoGraphTests {
         var options = RuntimeOptions()
         options.pluginPath = [pluginDirectory]
         options.logLevel = .error
+        options.isolation = .inProcess
         let (built, diagnostics) = GraphBuilder.build(fileAt: TestPaths.repositoryRoot + "/docs/examples/demo/graph.yaml", options: options)
         let graph = try #require(built, "\(diagnostics)")
         #expect(diagnostics.isEmpty)

@@ -13,6 +13,7 @@ func fixtureOptions() throws -> RuntimeOptions {
     var options = RuntimeOptions()
     options.pluginPath = [FixturePlugins.pluginDirectory]
     options.logLevel = .error
+    options.isolation = .inProcess
     return options
 }
 

@@ -68,6 +68,7 @@ struct ThirdPartyPluginTests {
         """)
         var options = RuntimeOptions()
         options.logLevel = .error
+        options.isolation = .inProcess
         let (built, diagnostics) = GraphBuilder.build(fileAt: graph, options: options)
         let runnable = try #require(built, "\(diagnostics)")
         let mid = runnable.plugins.first { $0.node == "mid" }?.info

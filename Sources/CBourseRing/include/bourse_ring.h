@@ -68,7 +68,7 @@ extern "C" {
 #endif
 
 /** "BOURSERG" read as a little-endian u64: first word of a ring. */
-#define BOURSE_RING_MAGIC UINT64_C(0x4752455352554F42)
+#define BOURSE_RING_MAGIC 0x4752455352554F42ull
 /** Version of the shared ring layout described above. */
 #define BOURSE_RING_VERSION 1u
 /** Bytes of the control block before the data area. */
@@ -76,13 +76,13 @@ extern "C" {
 /** Smallest data capacity accepted (bytes, power of two). */
 #define BOURSE_RING_MIN_CAPACITY 64u
 /** Largest data capacity accepted (bytes, power of two): 1 GiB. */
-#define BOURSE_RING_MAX_CAPACITY (UINT64_C(1) << 30)
+#define BOURSE_RING_MAX_CAPACITY 1073741824ull
 /** Bytes of a frame header. */
 #define BOURSE_RING_FRAME_HEADER 8u
 /** Frame type reserved for padding; callers use 0..0xFFFE. */
 #define BOURSE_RING_FRAME_PAD 0xFFFFu
-/** Default number of spin iterations before a wait sleeps on the futex. */
-#define BOURSE_RING_DEFAULT_SPIN 4096u
+/** Default spin iterations (each one pause, ~25 ns on x86) before a wait sleeps on the futex. */
+#define BOURSE_RING_DEFAULT_SPIN 1024u
 
 /* Offsets of the shared control words (documentation and tests). */
 #define BOURSE_RING_OFFSET_MAGIC 0u
@@ -116,6 +116,16 @@ typedef enum bourse_ring_role {
     BOURSE_RING_CONSUMER = 2
 } bourse_ring_role;
 
+/** Points in a wait where a test hook runs (see bourse_ring.test_hook). */
+typedef enum bourse_ring_wait_stage {
+    BOURSE_RING_STAGE_ANNOUNCED = 1, /**< waiting word set, ring not re-checked yet */
+    BOURSE_RING_STAGE_SLEEPING = 2   /**< ring re-checked and still not ready; FUTEX_WAIT comes next */
+} bourse_ring_wait_stage;
+
+struct bourse_ring;
+/** Test support: called at each bourse_ring_wait_stage of a futex wait. */
+typedef void (*bourse_ring_test_hook)(struct bourse_ring *ring, int stage, void *context);
+
 /**
  * A process-private handle on one end of a ring. Allocate it anywhere
  * (stack, heap); fill it with bourse_ring_attach. Fields are read-only for
@@ -132,8 +142,12 @@ typedef struct bourse_ring {
     uint32_t spin_limit;    /**< spin iterations before sleeping (default BOURSE_RING_DEFAULT_SPIN) */
     int32_t broken;         /**< BOURSE_RING_CORRUPT once corruption was seen, else 0 */
     int32_t sys_errno;      /**< errno of the last failed system call */
-    uint64_t sleeps;        /**< FUTEX_WAIT calls made */
-    uint64_t wakes;         /**< FUTEX_WAKE calls made */
+    uint64_t waits;         /**< times this end announced a sleep (set its waiting word) */
+    uint64_t sleeps;        /**< FUTEX_WAIT calls made (<= waits) */
+    uint64_t wakes;         /**< FUTEX_WAKE calls made (<= the peer's waits: one per announced sleep) */
+    bourse_ring_test_hook test_hook; /**< test support: NULL, or run at each wait stage (lets a test
+                                          act as the peer at the exact points where a wake-up could be lost) */
+    void *test_context;     /**< passed to test_hook */
 } bourse_ring;
 
 /** One frame read in place. Valid until bourse_ring_release. */
@@ -143,6 +157,38 @@ typedef struct bourse_ring_frame {
     uint16_t type;           /**< caller-defined type, never BOURSE_RING_FRAME_PAD */
     uint16_t flags;          /**< caller-defined flags */
 } bourse_ring_frame;
+
+/* ---- Channel layout ----------------------------------------------------- */
+
+/** "BOURSECH" read as a little-endian u64: first word of a channel region. */
+#define BOURSE_CHANNEL_MAGIC 0x4843455352554F42ull
+/** Version of the channel layout. */
+#define BOURSE_CHANNEL_VERSION 1u
+/** Rings of a channel start at multiples of this many bytes. */
+#define BOURSE_CHANNEL_ALIGNMENT 4096u
+
+/**
+ * The first bytes of a channel region: one shared memory file holding two
+ * rings, ring 0 host -> worker and ring 1 worker -> host. The host writes
+ * it once before the worker starts; the worker validates it (magic,
+ * version, sizes, offsets aligned, inside the region, not overlapping the
+ * header or each other) and attaches from nothing but the fd. The host
+ * never reads it back: it keeps its own copy of the offsets.
+ */
+typedef struct bourse_channel_header {
+    uint64_t magic;          /**< BOURSE_CHANNEL_MAGIC */
+    uint32_t version;        /**< BOURSE_CHANNEL_VERSION */
+    uint32_t header_size;    /**< sizeof(bourse_channel_header) */
+    uint64_t region_size;    /**< bytes of the whole region */
+    uint64_t ring_offset[2]; /**< start of ring 0 and ring 1, multiples of BOURSE_CHANNEL_ALIGNMENT */
+    uint64_t ring_size[2];   /**< bytes of ring 0 and ring 1 (bourse_ring_region_size of their capacity) */
+    uint64_t reserved;       /**< 0 */
+} bourse_channel_header;
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(bourse_channel_header) == 64, "bourse_channel_header must be 64 bytes");
+_Static_assert(sizeof(bourse_ring_frame) == 16, "bourse_ring_frame must be 16 bytes");
+#endif
 
 /* ---- Shared memory ------------------------------------------------------ */
 

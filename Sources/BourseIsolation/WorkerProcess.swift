@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BourseCore
+import CBourseSystem
+
+/// A running `bourse-worker` child: its pid, and how it ended.
+final class WorkerProcess {
+    /// The child's pid.
+    let pid: pid_t
+    /// Set once the child has been reaped.
+    private(set) var ending: WorkerEnding?
+
+    private init(pid: pid_t) {
+        self.pid = pid
+    }
+
+    /// Starts `executable` with `arguments`, a clean environment and only
+    /// `sharedFD` (as fd 3) besides stdin/stdout/stderr.
+    static func spawn(executable: String, arguments: [String], sharedFD: Int32) throws -> WorkerProcess {
+        let environment = ["SWIFT_BACKTRACE=enable=no", "PATH=/usr/bin:/bin", "LANG=C.UTF-8"]
+        var pid: pid_t = 0
+        let rc = withCStrings([executable] + arguments) { argv in
+            withCStrings(environment) { envp in
+                bourse_spawn_worker(executable, argv, envp, sharedFD, &pid)
+            }
+        }
+        guard rc == 0 else {
+            throw BourseError(.io, "cannot start the worker \(executable): \(String(cString: strerror(rc)))", input: executable)
+        }
+        return WorkerProcess(pid: pid)
+    }
+
+    /// Whether the child has ended (reaping it if so).
+    var hasEnded: Bool {
+        if ending != nil { return true }
+        var status: Int32 = 0
+        let rc = bourse_child_ended(pid, &status)
+        if rc == 1 { ending = WorkerEnding(status: status) }
+        if rc < 0 { ending = .unknown }
+        return ending != nil
+    }
+
+    /// Kills the child (SIGKILL) and reaps it.
+    func kill() {
+        guard !hasEnded else { return }
+        _ = Glibc.kill(pid, SIGKILL)
+        waitForExit(timeoutNanoseconds: 5_000_000_000)
+    }
+
+    /// Waits up to `timeoutNanoseconds` for the child to end.
+    @discardableResult
+    func waitForExit(timeoutNanoseconds: Int64) -> Bool {
+        let deadline = Clock.monotonicNanoseconds() + timeoutNanoseconds
+        while !hasEnded {
+            if Clock.monotonicNanoseconds() > deadline { return false }
+            var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000)
+            nanosleep(&pause, nil)
+        }
+        return true
+    }
+}
+
+/// How a worker ended, in words an operator understands.
+enum WorkerEnding: Equatable, CustomStringConvertible {
+    /// exit(code).
+    case exited(Int32)
+    /// Killed by a signal.
+    case signaled(Int32)
+    /// Could not be determined.
+    case unknown
+
+    init(status: Int32) {
+        if bourse_wifexited(status) != 0 {
+            self = .exited(bourse_wexitstatus(status))
+        } else if bourse_wifsignaled(status) != 0 {
+            self = .signaled(bourse_wtermsig(status))
+        } else {
+            self = .unknown
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .exited(let code): "exited with status \(code)"
+        case .signaled(let signal): "killed by \(signalName(signal))\(signalMeaning(signal))"
+        case .unknown: "ended for an unknown reason"
+        }
+    }
+}
+
+/// `SIGSEGV` etc.
+func signalName(_ signal: Int32) -> String {
+    let names: [Int32: String] = [
+        SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL", SIGTRAP: "SIGTRAP",
+        SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGSEGV: "SIGSEGV",
+        SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM", SIGXCPU: "SIGXCPU", SIGXFSZ: "SIGXFSZ",
+        SIGSYS: "SIGSYS", SIGUSR1: "SIGUSR1", SIGUSR2: "SIGUSR2",
+    ]
+    return names[signal] ?? "signal \(signal)"
+}
+
+/// What a signal usually means for a sandboxed plugin.
+private func signalMeaning(_ signal: Int32) -> String {
+    switch signal {
+    case SIGSYS: " (a system call forbidden by the sandbox)"
+    case SIGXCPU: " (CPU time limit exceeded)"
+    case SIGSEGV: " (invalid memory access)"
+    case SIGBUS: " (bus error)"
+    case SIGABRT: " (abort: a failed check, or out of memory under the address-space limit)"
+    case SIGILL, SIGTRAP: " (a Swift runtime trap or an illegal instruction)"
+    case SIGFPE: " (arithmetic error)"
+    default: ""
+    }
+}
+
+/// Calls `body` with a NULL-terminated C array of copies of `strings`.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { for pointer in pointers { free(pointer) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

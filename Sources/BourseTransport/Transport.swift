@@ -1,1 +1,0 @@
-// Placeholder: frames over shared-memory rings.
