@@ -5,7 +5,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run benchmarks (build with -c release for meaningful numbers).",
-        subcommands: [BusBench.self])
+        subcommands: [BusBench.self, RingBench.self])
 
     struct BusBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -58,6 +58,71 @@ struct Bench: ParsableCommand {
                  String(format: "%.1f ns", r.nanosecondsPerMessage), String(format: "%.3f s", r.seconds)]
             }
             print(formatTable(["configuration", "published", "delivered", "per message", "time"], rows, rightAligned: [1, 2, 3, 4]))
+        }
+    }
+
+    struct RingBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ring",
+            abstract: "Measure the shared-memory rings between processes: one-way throughput and round-trip latency.",
+            discussion: """
+            Each frame carries a message: a 48-byte bourse_message header plus \
+            --payload-bytes of payload. One way: this process writes frames in batches \
+            of --batch per commit, a consumer reads every frame, first in a forked child \
+            process (running only the C loop of CBourseRing), then in a thread of this \
+            process. Round trip: this process sends one frame and waits for its echo from \
+            a child process, then from a thread; one hop is half a round trip, timed with \
+            CLOCK_MONOTONIC. The best of --repetitions runs is reported.
+            """)
+
+        @Option(help: "Frames sent one way per run.")
+        var messages: Int = 20_000_000
+        @Option(name: .customLong("round-trips"), help: "Round trips per run (at least 100000 for stable percentiles).")
+        var roundTrips: Int = 200_000
+        @Option(name: .customLong("payload-bytes"), help: "Payload size per message, after the 48-byte header.")
+        var payloadBytes: Int = 64
+        @Option(name: .customLong("ring-bytes"), help: "Data bytes of each ring (rounded up to a power of two).")
+        var ringBytes: Int = 256 << 10
+        @Option(name: .customLong("batch"), help: "Frames per commit, one way.")
+        var batch: Int = 64
+        @Option(help: "Runs per configuration (best is reported).")
+        var repetitions: Int = 3
+        @Flag(help: "Print results as JSON.")
+        var json = false
+
+        func validate() throws {
+            guard messages > 0, roundTrips > 0, batch > 0, repetitions > 0, payloadBytes >= 0, payloadBytes <= 65536 else {
+                throw ValidationError("--messages, --round-trips, --batch and --repetitions must be positive; --payload-bytes 0...65536")
+            }
+            guard ringBytes >= 4096, ringBytes <= 1 << 30, 48 + payloadBytes <= ringBytes / 2 - 8 else {
+                throw ValidationError("--ring-bytes must be 4096...1073741824 and hold two frames of 48 + --payload-bytes bytes")
+            }
+        }
+
+        func run() throws {
+            let bench = RingBenchmark(messages: messages, roundTrips: roundTrips, payloadBytes: payloadBytes,
+                                      ringBytes: ringBytes, batchSize: batch, repetitions: repetitions)
+            let results = try bench.run()
+            if json {
+                printJSON(results)
+                return
+            }
+            #if DEBUG
+            printError("warning: this is a debug build; build with `swift build -c release` for real figures")
+            #endif
+            print("shared-memory rings, frames of 48 + \(payloadBytes) bytes, \(ringBytes >> 10) KiB rings, best of \(repetitions)")
+            print("one way: \(messages) frames, commit every \(batch); round trip: \(roundTrips) round trips")
+            func ns(_ value: Double?) -> String { value.map { String(format: "%.0f ns", $0) } ?? "" }
+            func rate(_ value: Double) -> String {
+                value >= 1e6 ? String(format: "%.1f M/s", value / 1e6) : String(format: "%.1f k/s", value / 1e3)
+            }
+            let rows = results.map { r in
+                [r.name, rate(r.messagesPerSecond), String(format: "%.1f ns", r.nanosecondsPerMessage),
+                 ns(r.hopP50Nanoseconds), ns(r.hopP99Nanoseconds), "\(r.sleeps + (r.peerSleeps ?? 0))", "\(r.wakes + (r.peerWakes ?? 0))",
+                 String(format: "%.3f s", r.seconds)]
+            }
+            print(formatTable(["configuration", "rate", "per message", "hop p50", "hop p99", "sleeps", "wakes", "time"], rows,
+                              rightAligned: [1, 2, 3, 4, 5, 6, 7]))
         }
     }
 }

@@ -141,6 +141,8 @@ public struct PluginPermissions: Hashable, Sendable, Codable, CustomStringConver
                     }
                 }
                 result.insert(.readPaths(paths))
+            case "none":
+                throw BourseError(.invalidValue, "permission 'none' cannot be combined with other permissions", input: name)
             default:
                 var message = "unknown permission '\(name)'; known: network, threads, read-paths:PATH[:PATH...], exec-memory"
                 if let close = suggestion(for: name) { message += " (did you mean '\(close)'?)" }

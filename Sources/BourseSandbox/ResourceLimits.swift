@@ -112,14 +112,24 @@ public struct ResourceLimits: Hashable, Sendable, Codable, CustomStringConvertib
     }
 
     /// Sets the limits on the calling process with setrlimit (before the
-    /// loader stage: the seccomp policy forbids changing them later).
+    /// loader stage: the seccomp policy forbids changing them later). With a
+    /// CPU limit, SIGXCPU is also reset to its default action and unblocked
+    /// (an inherited SIG_IGN — seen under the test runner — would skip
+    /// straight to SIGKILL at the hard limit).
     /// - Throws: `BourseError` `.io` naming the resource and errno (e.g.
     ///   `EPERM` when raising a hard limit without privilege).
     public func apply() throws {
         if let addressSpaceBytes { try set(.addressSpace, "RLIMIT_AS", soft: addressSpaceBytes, hard: addressSpaceBytes) }
         if let cpuSeconds {
+            // An inherited SIG_IGN or blocked SIGXCPU would turn the soft limit into
+            // nothing and the hard limit into a bare SIGKILL: restore the default.
+            signal(SIGXCPU, SIG_DFL)
+            var set = sigset_t()
+            sigemptyset(&set)
+            sigaddset(&set, SIGXCPU)
+            sigprocmask(SIG_UNBLOCK, &set, nil)
             let (hard, overflow) = cpuSeconds.addingReportingOverflow(cpuGraceSeconds)
-            try set(.cpu, "RLIMIT_CPU", soft: cpuSeconds, hard: overflow ? cpuSeconds : hard)
+            try self.set(.cpu, "RLIMIT_CPU", soft: cpuSeconds, hard: overflow ? cpuSeconds : hard)
         }
         if let openFiles { try set(.openFiles, "RLIMIT_NOFILE", soft: openFiles, hard: openFiles) }
         if let coreFileBytes { try set(.coreFile, "RLIMIT_CORE", soft: coreFileBytes, hard: coreFileBytes) }

@@ -47,14 +47,16 @@ public struct SeccompPolicy: Hashable, Sendable, Codable {
         self.permissions = permissions
         defaultAction = .deny
         foreignArchitectureAction = .killProcess
+        // Loading rules come before the permission rules so that, in the
+        // loader stage, their reasons are the ones kept for shared calls.
         var candidates = SyscallCatalog.killList() + SyscallCatalog.runtime()
+        if stage == .loader {
+            candidates += SyscallCatalog.loading(landlock: !permissions.readPaths.isEmpty)
+        }
         candidates += SyscallCatalog.strictMemory(execMemory: permissions.execMemory)
         candidates += SyscallCatalog.threads(granted: permissions.threads)
         candidates += SyscallCatalog.readPaths(granted: !permissions.readPaths.isEmpty)
         candidates += SyscallCatalog.network(granted: permissions.network)
-        if stage == .loader {
-            candidates += SyscallCatalog.loading(landlock: !permissions.readPaths.isEmpty)
-        }
         candidates += SyscallCatalog.notableDenials(execMemory: permissions.execMemory)
         rules = Self.normalize(candidates)
     }

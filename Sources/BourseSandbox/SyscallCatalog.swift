@@ -92,7 +92,7 @@ enum SyscallCatalog {
         rules.append(SeccompRule("write", .allow, when: [fd(C.stderrFD, "stderr")], reason: "print to the inherited standard error"))
         rules.append(SeccompRule("write", .allow, when: [
             ArgumentCondition(argument: 2, name: "count", .equal, .constant(8), text: "count == 8"),
-        ], reason: "eventfd wake-ups (Dispatch's event loop); other descriptors the worker holds are read-only"))
+        ], reason: "8-byte writes: eventfd wake-ups (Dispatch's event loop); the worker holds no other writable descriptor worth protecting"))
         rules.append(SeccompRule("writev", .allow, when: [fd(C.stdoutFD, "stdout")], reason: "print to the inherited standard output"))
         rules.append(SeccompRule("writev", .allow, when: [fd(C.stderrFD, "stderr")], reason: "print to the inherited standard error"))
         allow(["close", "lseek", "fcntl"], "manage descriptors the process already holds")

@@ -63,6 +63,29 @@ public struct SyscallTable: Hashable, Sendable, Codable {
         return lines.joined(separator: "\n")
     }
 
+    /// Markdown tables of what differs from `base` (same stages): rules only
+    /// in this table (`+`) and rules only in `base` (`−`), per stage. Used to
+    /// show what one permission changes.
+    public func markdownDifferences(from base: SyscallTable) -> String {
+        var lines: [String] = []
+        for policy in stages {
+            guard let other = base.stages.first(where: { $0.stage == policy.stage }) else { continue }
+            let added = policy.rules.filter { !other.rules.contains($0) }
+            let removed = other.rules.filter { !policy.rules.contains($0) }
+            lines.append("#### Stage `\(policy.stage)`: `\(permissionList)` compared with `\(base.permissionList)`")
+            lines.append("")
+            guard !added.isEmpty || !removed.isEmpty else { lines += ["No difference.", ""]; continue }
+            lines.append("| | System call | Action | Condition | Reason |")
+            lines.append("|---|---|---|---|---|")
+            for (sign, rule) in added.map({ ("+", $0) }) + removed.map({ ("−", $0) }) {
+                let condition = rule.conditions.isEmpty ? "always" : "`" + rule.conditionText + "`"
+                lines.append("| \(sign) | `\(rule.syscall)` | `\(rule.action)` | \(escapeMarkdown(condition)) | \(escapeMarkdown(rule.reason)) |")
+            }
+            lines.append("")
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// The JSON `JSONEncoder` would produce for this value (keys in
     /// declaration order, no whitespace), built without Foundation.
     public func json() -> String {

@@ -22,7 +22,7 @@ struct ProbeAction {
         ("clone3-check", "raw clone3 (expect ENOSYS)"), ("openat2-check", "raw openat2 (expect ENOSYS)"),
         ("dlopen PATH", "dlopen + entry (+ --create) in the loader stage, Swift code after strict"),
         ("allocate-until-fail", "malloc 16 MiB chunks until NULL"), ("descriptors-until-fail", "eventfd until failure"),
-        ("kill-parent", "kill(parent, 0)"), ("setpriority-parent", "setpriority(parent, 19)"),
+        ("kill-parent", "kill(parent, 0)"), ("setpriority-parent", "setpriority(parent, 19) (refused without a filter)"),
         ("spin", "burn CPU for up to 60 s"), ("crash", "fatalError()"), ("none", "nothing"),
     ]
 

@@ -5,7 +5,7 @@
 //   bourse-sandbox-probe [--stage none|loader|strict] [--permissions LIST]
 //       [--limits as=4G,cpu=60,nofile=256,core=0 | none] [--create JSON] [--poll N]
 //       [--report-memory] [--thread-before-strict] ACTION [ARG]
-//   bourse-sandbox-probe --print-policy [--format text|markdown|json] [--permissions LIST] [--stage S]
+//   bourse-sandbox-probe --print-policy [--format text|markdown|markdown-diff|json] [--permissions LIST] [--stage S]
 //
 // Order, as in the worker: limits → loader filter → (dlopen + create) →
 // Landlock (read-paths) + strict filter → action.
@@ -70,7 +70,7 @@ struct ProbeOptions {
 func usage() -> String {
     var lines = ["usage: bourse-sandbox-probe [--stage none|loader|strict] [--permissions LIST] [--limits LIST|none]",
                  "                            [--create JSON] [--poll N] [--report-memory] [--thread-before-strict] ACTION [ARG]",
-                 "       bourse-sandbox-probe --print-policy [--format text|markdown|json] [--permissions LIST] [--stage S]",
+                 "       bourse-sandbox-probe --print-policy [--format text|markdown|markdown-diff|json] [--permissions LIST] [--stage S]",
                  "actions:"]
     lines += ProbeAction.usage.map { "  \($0.0)" + String(repeating: " ", count: max(1, 24 - $0.0.count)) + $0.1 }
     return lines.joined(separator: "\n") + "\n"
@@ -110,6 +110,7 @@ if options.printPolicy {
     let table = SyscallTable(permissions: options.permissions, stages: stages)
     switch options.format {
     case "markdown": print(table.markdown(), terminator: "")
+    case "markdown-diff": print(table.markdownDifferences(from: SyscallTable(permissions: .none, stages: stages)), terminator: "")
     case "json": print(table.json())
     default: print(table.text(), terminator: "")
     }
@@ -123,7 +124,7 @@ do {
 } catch let error as ProbeUsageError {
     fail(error.message, status: 64)
 }
-if options.stage == "none" && ["ptrace-parent"].contains(actionName) {
+if options.stage == "none" && ["ptrace-parent", "setpriority-parent"].contains(actionName) {
     fail("refusing \(actionName) without a filter", status: 64)
 }
 action.prepare()

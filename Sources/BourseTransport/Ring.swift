@@ -95,6 +95,9 @@ public struct RingStatistics: Equatable, Sendable {
     public var waits: UInt64
     /// FUTEX_WAIT calls this end made while waiting (at most `waits`).
     public var sleeps: UInt64
+    /// FUTEX_WAIT calls that slept until their timeout: the peer was idle
+    /// or gone (a lost wake-up would show here too).
+    public var sleepTimeouts: UInt64
     /// FUTEX_WAKE calls this end made to wake its peer.
     public var wakes: UInt64
 }
@@ -140,7 +143,8 @@ public class RingEnd: @unchecked Sendable {
 
     /// How often this end slept and woke its peer.
     public var statistics: RingStatistics {
-        RingStatistics(waits: handle.pointee.waits, sleeps: handle.pointee.sleeps, wakes: handle.pointee.wakes)
+        RingStatistics(waits: handle.pointee.waits, sleeps: handle.pointee.sleeps,
+                       sleepTimeouts: handle.pointee.sleep_timeouts, wakes: handle.pointee.wakes)
     }
 
     /// Whether corruption was detected; every later call then fails.

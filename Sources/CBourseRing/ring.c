@@ -210,6 +210,7 @@ static int wait_until_ready(bourse_ring *ring, uint64_t need, int64_t timeout_ns
         ring->sleeps++;                                      /* 4. sleep unless the word moved */
         if (syscall(SYS_futex, (uint32_t *)seq, FUTEX_WAIT, expected, timeout, NULL, 0) != 0) {
             int error = errno;
+            if (error == ETIMEDOUT) ring->sleep_timeouts++;
             if (error != EAGAIN && error != EINTR && error != ETIMEDOUT) {
                 ring->sys_errno = error;
                 status = BOURSE_RING_SYSTEM;
@@ -513,7 +514,9 @@ int bourse_ring_consume_loop(void *in, size_t in_size, uint64_t count, uint64_t 
     bourse_ring_close(&reader);
     if (result != NULL) {
         __atomic_store_n(&result[0], done, __ATOMIC_RELAXED);
-        __atomic_store_n(&result[1], sum, __ATOMIC_RELEASE);
+        __atomic_store_n(&result[1], sum, __ATOMIC_RELAXED);
+        __atomic_store_n(&result[2], reader.sleeps, __ATOMIC_RELAXED);
+        __atomic_store_n(&result[3], reader.wakes, __ATOMIC_RELEASE);
     }
     return done == count ? BOURSE_RING_OK : status;
 }

@@ -68,6 +68,7 @@ struct ConcurrencyTests {
         #expect(there.writer.statistics.wakes <= there.reader.statistics.waits)
         #expect(back.writer.statistics.wakes <= back.reader.statistics.waits)
         #expect(there.reader.statistics.sleeps <= there.reader.statistics.waits)
+        for end: RingEnd in [there.writer, there.reader, back.writer, back.reader] { #expect(end.statistics.sleepTimeouts == 0) }
         #expect(there.reader.statistics.sleeps > 0 && back.reader.statistics.sleeps > 0)
     }
 
@@ -112,6 +113,7 @@ struct ConcurrencyTests {
         #expect(ring.writer.statistics.wakes <= ring.reader.statistics.waits)
         #expect(ring.reader.statistics.wakes <= ring.writer.statistics.waits)
         #expect(ring.writer.statistics.sleeps > 0 && ring.reader.statistics.sleeps > 0)
+        #expect(ring.writer.statistics.sleepTimeouts == 0 && ring.reader.statistics.sleepTimeouts == 0)
     }
 
     @Test("a forked child echoes frames through a channel, with futex wake-ups across processes")

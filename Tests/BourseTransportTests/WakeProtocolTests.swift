@@ -66,6 +66,7 @@ struct WakeProtocolTests {
         #expect(box.fired)
         #expect(ring.producer.pointee.wakes == 1)  // it saw the announcement
         #expect(ring.consumer.pointee.sleeps == (stage == BOURSE_RING_STAGE_SLEEPING ? 1 : 0))
+        #expect(ring.consumer.pointee.sleep_timeouts == 0)  // a lost wake-up sleeps until the timeout
         var frame = bourse_ring_frame()
         #expect(bourse_ring_next(ring.consumer, &frame) == ok && frame.length == 8)
     }
@@ -88,6 +89,7 @@ struct WakeProtocolTests {
         #expect(bourse_ring_wait_space(ring.producer, 8, twoSeconds) == ok)
         #expect(box.fired)
         #expect(ring.consumer.pointee.wakes == 1)
+        #expect(ring.producer.pointee.sleep_timeouts == 0)
         #expect(bourse_ring_write(ring.producer, 1, 0, &value, 8) == ok)
     }
 
@@ -98,6 +100,7 @@ struct WakeProtocolTests {
         ring.consumer.pointee.spin_limit = 16
         #expect(bourse_ring_wait_data(ring.consumer, 5_000_000) == Int32(BOURSE_RING_TIMEDOUT.rawValue))
         #expect(ring.consumer.pointee.sleeps >= 1)
+        #expect(ring.consumer.pointee.sleep_timeouts >= 1)
         #expect(ring.consumer.pointee.waits >= ring.consumer.pointee.sleeps)
         var value: UInt64 = 1
         _ = bourse_ring_write(ring.producer, 1, 0, &value, 8)

@@ -144,6 +144,7 @@ typedef struct bourse_ring {
     int32_t sys_errno;      /**< errno of the last failed system call */
     uint64_t waits;         /**< times this end announced a sleep (set its waiting word) */
     uint64_t sleeps;        /**< FUTEX_WAIT calls made (<= waits) */
+    uint64_t sleep_timeouts; /**< FUTEX_WAIT calls that slept until their timeout (idle or dead peer) */
     uint64_t wakes;         /**< FUTEX_WAKE calls made (<= the peer's waits: one per announced sleep) */
     bourse_ring_test_hook test_hook; /**< test support: NULL, or run at each wait stage (lets a test
                                           act as the peer at the exact points where a wake-up could be lost) */
@@ -332,9 +333,10 @@ pid_t bourse_ring_fork_echo(void *in, size_t in_size, void *out, size_t out_size
 /**
  * Benchmark support: like bourse_ring_fork_echo, but the child consumes
  * `count` frames from `in`, reading each frame's first 8 and last payload
- * bytes and its length, releasing once per batch, and stores the number of
- * frames read and a checksum in result[0] and result[1] (which must point
- * into shared memory to be seen by the parent). Returns the pid or -1.
+ * bytes and its length, releasing once per batch, and stores in result[0..3]
+ * the frames read, a checksum, and its handle's sleeps and wakes (result
+ * must point into shared memory to be seen by the parent). Returns the pid
+ * or -1 with errno set.
  */
 pid_t bourse_ring_fork_consume(void *in, size_t in_size, uint64_t count, uint64_t *result);
 
