@@ -167,7 +167,8 @@ public enum GraphParser {
             case "isolation":
                 isolation = parseIsolation(value, what: "\(name): isolation", reader: &reader)
             case "allow":
-                allow = reader.stringList(value, what: "\(name): allow").map(\.0)
+                // ${GRAPH_DIR} etc. expand here too: grants usually name paths.
+                allow = reader.stringList(value, what: "\(name): allow").map { reader.expand($0.0, at: value) }
             case "limits":
                 limits = parseLimits(value, what: "\(name): limits", reader: &reader)
             case "on_error":

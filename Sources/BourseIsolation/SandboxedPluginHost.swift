@@ -15,7 +15,9 @@ import Synchronization
 public final class SandboxedPluginHost: PluginHost, @unchecked Sendable {
     /// Settings of the workers this host starts.
     public let options: SandboxOptions
-    private let described = Mutex([String: PluginInfo]())
+    /// Descriptors already read, per path, for the whole process (a
+    /// describe costs a worker start).
+    private static let described = Mutex([String: PluginInfo]())
 
     /// Creates a host whose workers use `options`.
     public init(options: SandboxOptions) {
@@ -35,7 +37,7 @@ public final class SandboxedPluginHost: PluginHost, @unchecked Sendable {
     /// Checks the ELF file here, then loads the plugin in a sandboxed worker
     /// (no instance) and returns its descriptor facts. Cached per path.
     public func inspect(path: String, label: String) throws -> PluginInfo {
-        if let cached = described.withLock({ $0[path] }) { return cached }
+        if let cached = SandboxedPluginHost.described.withLock({ $0[path] }) { return cached }
         _ = try ELFInspector.check(path: path, plugin: label)
         guard access(options.workerExecutable, X_OK) == 0 else {
             throw BourseError(.fileNotFound, "the sandbox worker \(options.workerExecutable) is missing or not executable; build it (swift build) or set BOURSE_WORKER", input: options.workerExecutable)
@@ -43,7 +45,7 @@ public final class SandboxedPluginHost: PluginHost, @unchecked Sendable {
         var describeOptions = options
         describeOptions.permissions = ""
         let info = try WorkerSession.describe(path: path, label: label, options: describeOptions)
-        described.withLock { $0[path] = info }
+        SandboxedPluginHost.described.withLock { $0[path] = info }
         return info
     }
 
@@ -54,8 +56,7 @@ public final class SandboxedPluginHost: PluginHost, @unchecked Sendable {
         if let expectedKind, info.kind != expectedKind {
             throw BourseError(.wrongKind, "node '\(label)': plugin \(info.name) \(info.version) is \(info.kind.withArticle), but the node needs \(expectedKind.withArticle)", input: path)
         }
-        var nodeOptions = options
-        nodeOptions.permissions = info.permissions
+        let nodeOptions = options
         return try SandboxedPluginInstance(info: info, label: label, configJSON: configJSON, services: services,
                                            options: nodeOptions, makeChannel: { try makeTransportChannel(ringBytes: nodeOptions.ringBytes) })
     }

@@ -15,13 +15,14 @@ public struct RuntimeOptions: Sendable {
     /// The `bourse-worker` executable (nil: next to this executable, or `$BOURSE_WORKER`).
     public var workerExecutable: String?
 
-    /// The host that runs `node`'s plugin.
-    func host(for node: NodeDefinition, in graph: GraphDefinition) -> PluginHost {
+    /// The host that runs `node`'s plugin, granting `permissions` (effective, descriptor syntax).
+    func host(for node: NodeDefinition, in graph: GraphDefinition, permissions: String) -> PluginHost {
         switch isolation ?? node.isolation ?? graph.isolation {
         case .inProcess:
             return InProcessPluginHost()
         case .sandboxed:
             var sandbox = SandboxOptions(workerExecutable: workerExecutable ?? SandboxedPluginHost.defaultWorkerExecutable())
+            sandbox.permissions = permissions
             let limits = node.limits
             if let mib = limits.addressSpaceMiB { sandbox.addressSpaceBytes = mib << 20 }
             if let seconds = limits.cpuSeconds { sandbox.cpuSeconds = seconds }
@@ -94,12 +95,14 @@ public enum GraphBuilder {
         for node in graph.nodes {
             do {
                 let path = try resolver.resolve(node.plugin, graphDirectory: graph.directory)
-                let host = options.host(for: node, in: graph)
-                let info = try host.inspect(path: path, label: node.id)
-                let missing = PermissionGrant.missing(requested: info.permissions, allowed: node.allow)
-                if !missing.isEmpty {
-                    throw BourseError(.permissionNotGranted, "node '\(node.id)': plugin \(info.name) asks for \(missing.joined(separator: ", ")); grant it with `allow: [\(missing.joined(separator: ", "))]` on the node if you trust it", input: missing.joined(separator: ","))
+                let inspector = options.host(for: node, in: graph, permissions: "")
+                let info = try inspector.inspect(path: path, label: node.id)
+                let decision = PermissionGrant.decide(requested: info.permissions, allowed: node.allow)
+                if !decision.missing.isEmpty {
+                    throw BourseError(.permissionNotGranted, "node '\(node.id)': plugin \(info.name) asks for \(decision.missing.joined(separator: ", ")); grant it with `allow: [\(decision.missing.joined(separator: ", "))]` on the node if you trust it", input: decision.missing.joined(separator: ","))
                 }
+                for directory in PermissionGrant.writeDirectories(decision.effective) { try createDirectories(directory) }
+                let host = options.host(for: node, in: graph, permissions: decision.effective)
                 paths[node.id] = path
                 infos[node.id] = info
                 hosts[node.id] = host

@@ -200,6 +200,7 @@ public final class GraphRunner: @unchecked Sendable {
     private func handle(_ error: Error, in node: RuntimeNode) -> Bool {
         node.statistics.errors += 1
         let bourseError = error as? BourseError ?? BourseError(.pluginCallFailed, "\(error)", input: node.definition.id)
+        node.statistics.lastError = bourseError.message
         if bourseError.code == .quarantined {
             graph.logSink.log(.error, node.definition.id, "\(bourseError.message); the rest of the graph goes on")
             if node.failure == nil { node.failure = bourseError }

@@ -28,6 +28,8 @@ public struct NodeStatistics: Sendable, Codable {
     public var discarded = 0
     /// Time spent inside plugin calls, ns.
     public var busyNanoseconds: Int64 = 0
+    /// The most recent error's text (also under `on_error: continue`).
+    public var lastError: String?
     /// Thread CPU time, ns.
     public var cpuNanoseconds: Int64 = 0
     /// From thread start to thread end, ns.

@@ -12,14 +12,9 @@
 #include "bourse_ring.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/futex.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,7 +67,6 @@ _Static_assert((BOURSE_RING_CONTROL_SIZE & 63) == 0, "data area is cache-line al
 
 #define SEQ memory_order_seq_cst
 #define PAD_TYPE ((uint16_t)BOURSE_RING_FRAME_PAD)
-#define CHILD_WAIT_NS INT64_C(100000000)
 
 static inline ring_control *control_of(const bourse_ring *ring) { return (ring_control *)ring->control; }
 
@@ -220,62 +214,6 @@ static int wait_until_ready(bourse_ring *ring, uint64_t need, int64_t timeout_ns
     }
     atomic_store_explicit(waiting, 0, memory_order_relaxed);
     return status;
-}
-
-/* ---- Shared memory ------------------------------------------------------ */
-
-int bourse_shm_create(const char *name, size_t size, int *out_fd, void **out_memory, const char **failed_call) {
-    const char *call = "memfd_create";
-    int fd = -1;
-    if (size == 0 || size > (size_t)INT64_MAX || out_fd == NULL || out_memory == NULL) {
-        errno = EINVAL;
-        goto fail;
-    }
-    fd = memfd_create(name != NULL ? name : "bourse-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0) goto fail;
-    call = "ftruncate";
-    int rc;
-    do rc = ftruncate(fd, (off_t)size); while (rc != 0 && errno == EINTR);
-    if (rc != 0) goto fail;
-    call = "fcntl(F_ADD_SEALS)";
-    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) goto fail;
-    call = "mmap";
-    void *memory = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (memory == MAP_FAILED) goto fail;
-    *out_fd = fd;
-    *out_memory = memory;
-    return 0;
-fail:
-    if (fd >= 0) {
-        int error = errno;
-        close(fd);
-        errno = error;
-    }
-    if (failed_call != NULL) *failed_call = call;
-    return -1;
-}
-
-int bourse_shm_map(int fd, size_t *out_size, void **out_memory, const char **failed_call) {
-    const char *call = "fstat";
-    struct stat st;
-    if (out_size == NULL || out_memory == NULL) {
-        errno = EINVAL;
-        goto fail;
-    }
-    if (fstat(fd, &st) != 0) goto fail;
-    if (st.st_size <= 0) {
-        errno = EINVAL;
-        goto fail;
-    }
-    call = "mmap";
-    void *memory = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (memory == MAP_FAILED) goto fail;
-    *out_size = (size_t)st.st_size;
-    *out_memory = memory;
-    return 0;
-fail:
-    if (failed_call != NULL) *failed_call = call;
-    return -1;
 }
 
 /* ---- Setting up --------------------------------------------------------- */
@@ -438,109 +376,4 @@ void bourse_ring_close(bourse_ring *ring) {
         wake_if_waiting(ring, &c->producer_waiting, &c->space_seq);
     }
     ring->role = 0;
-}
-
-/* ---- Test and benchmark support ----------------------------------------- */
-
-/* Waits in slices, giving up when the parent process is gone. */
-static int child_wait(bourse_ring *ring, uint32_t length, pid_t parent) {
-    for (;;) {
-        int status = ring->role == BOURSE_RING_CONSUMER ? bourse_ring_wait_data(ring, CHILD_WAIT_NS)
-                                                         : bourse_ring_wait_space(ring, length, CHILD_WAIT_NS);
-        if (status != BOURSE_RING_TIMEDOUT) return status;
-        if (getppid() != parent) return BOURSE_RING_CLOSED;
-    }
-}
-
-int bourse_ring_echo_loop(void *in, size_t in_size, void *out, size_t out_size, uint64_t count) {
-    bourse_ring reader, writer;
-    int status = bourse_ring_attach(&reader, in, in_size, BOURSE_RING_CONSUMER);
-    if (status != BOURSE_RING_OK) return status;
-    status = bourse_ring_attach(&writer, out, out_size, BOURSE_RING_PRODUCER);
-    if (status != BOURSE_RING_OK) return status;
-    pid_t parent = getppid();
-    uint64_t done = 0;
-    while (done < count) {
-        bourse_ring_frame frame;
-        status = bourse_ring_next(&reader, &frame);
-        if (status == BOURSE_RING_AGAIN) {
-            bourse_ring_release(&reader);
-            bourse_ring_commit(&writer);
-            status = child_wait(&reader, 0, parent);
-            if (status != BOURSE_RING_OK) break;
-            continue;
-        }
-        if (status != BOURSE_RING_OK) break;
-        void *destination;
-        while ((status = bourse_ring_reserve(&writer, frame.length, frame.type, frame.flags, &destination)) ==
-               BOURSE_RING_AGAIN) {
-            bourse_ring_release(&reader);
-            status = child_wait(&writer, frame.length, parent);
-            if (status != BOURSE_RING_OK) break;
-        }
-        if (status != BOURSE_RING_OK) break;
-        memcpy(destination, frame.payload, frame.length);
-        if ((++done & 63) == 0) {
-            bourse_ring_release(&reader);
-            bourse_ring_commit(&writer);
-        }
-    }
-    bourse_ring_close(&writer);
-    bourse_ring_close(&reader);
-    return done == count ? BOURSE_RING_OK : status;
-}
-
-int bourse_ring_consume_loop(void *in, size_t in_size, uint64_t count, uint64_t *result) {
-    bourse_ring reader;
-    int status = bourse_ring_attach(&reader, in, in_size, BOURSE_RING_CONSUMER);
-    if (status != BOURSE_RING_OK) return status;
-    pid_t parent = getppid();
-    uint64_t done = 0, sum = 0;
-    while (done < count) {
-        bourse_ring_frame frame;
-        status = bourse_ring_next(&reader, &frame);
-        if (status == BOURSE_RING_OK) {
-            uint64_t first = 0;
-            memcpy(&first, frame.payload, frame.length < 8 ? frame.length : 8);
-            sum += first + frame.length + (frame.length > 0 ? frame.payload[frame.length - 1] : 0);
-            if ((++done & 255) == 0) bourse_ring_release(&reader);
-            continue;
-        }
-        if (status != BOURSE_RING_AGAIN) break;
-        bourse_ring_release(&reader);
-        status = child_wait(&reader, 0, parent);
-        if (status != BOURSE_RING_OK) break;
-    }
-    bourse_ring_close(&reader);
-    if (result != NULL) {
-        __atomic_store_n(&result[0], done, __ATOMIC_RELAXED);
-        __atomic_store_n(&result[1], sum, __ATOMIC_RELAXED);
-        __atomic_store_n(&result[2], reader.sleeps, __ATOMIC_RELAXED);
-        __atomic_store_n(&result[3], reader.wakes, __ATOMIC_RELEASE);
-    }
-    return done == count ? BOURSE_RING_OK : status;
-}
-
-/* fork without the atfork handlers (_Fork is async-signal-safe); the child
- * dies with its parent and never returns into the caller's code. */
-static pid_t fork_child(void) {
-    pid_t parent = getpid();
-    pid_t pid = _Fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent) _exit(BOURSE_RING_CLOSED);
-    }
-    return pid;
-}
-
-pid_t bourse_ring_fork_echo(void *in, size_t in_size, void *out, size_t out_size, uint64_t count) {
-    pid_t pid = fork_child();
-    if (pid == 0) _exit(bourse_ring_echo_loop(in, in_size, out, out_size, count));
-    return pid;
-}
-
-pid_t bourse_ring_fork_consume(void *in, size_t in_size, uint64_t count, uint64_t *result) {
-    pid_t pid = fork_child();
-    if (pid == 0) _exit(bourse_ring_consume_loop(in, in_size, count, result));
-    return pid;
 }

@@ -151,6 +151,23 @@ public enum FixturePlugins {
 
     /// Compiles the fixture with `defines` into `libbourse-NAME.so` (cached by name).
     public static func build(name: String, kind: String = "BOURSE_KIND_SOURCE", defines: [String] = []) throws -> String {
+        try compile(source: TestPaths.fixtures + "/plugins/fixture_plugin.c", name: name,
+                    defines: ["FIXTURE_KIND=\(kind)", "FIXTURE_NAME=\"\(name)\""] + defines)
+    }
+
+    /// Compiles Tests/Fixtures/hostile/hostile_plugin.c trying `action` (a
+    /// HOSTILE_* number) in on_messages, or at load with `inConstructor`.
+    public static func buildHostile(action: Int, inConstructor: Bool = false, permissions: String? = nil) throws -> String {
+        var defines = ["HOSTILE_ACTION=\(action)"]
+        if inConstructor { defines.append("HOSTILE_IN_CONSTRUCTOR") }
+        if let permissions { defines.append("HOSTILE_PERMISSIONS=\"\(permissions)\"") }
+        let name = "hostile-\(action)\(inConstructor ? "-ctor" : "")\(permissions.map { "-" + $0.filter(\.isLetter) } ?? "")"
+        return try compile(source: TestPaths.fixtures + "/hostile/hostile_plugin.c", name: name, defines: defines)
+    }
+
+    /// Compiles one C plugin source into `libbourse-NAME.so` (cached by name)
+    /// with the ABI header, an exports map and a SONAME.
+    public static func compile(source: String, name: String, defines: [String]) throws -> String {
         lock.lock()
         defer { lock.unlock() }
         let output = directory.file("libbourse-\(name).so")
@@ -160,10 +177,9 @@ public enum FixturePlugins {
             try "{ global: bourse_plugin_entry_v1; local: *; };\n".write(toFile: map, atomically: true, encoding: .utf8)
         }
         let arguments = ["-std=c11", "-Wall", "-Werror", "-O1", "-shared", "-fPIC",
-                         "-I", TestPaths.abiInclude,
-                         "-DFIXTURE_KIND=\(kind)", "-DFIXTURE_NAME=\"\(name)\""] + defines.map { "-D" + $0 } +
+                         "-I", TestPaths.abiInclude] + defines.map { "-D" + $0 } +
             ["-Wl,--version-script=\(map)", "-Wl,-soname,libbourse-\(name).so.1",
-             "-o", output, TestPaths.fixtures + "/plugins/fixture_plugin.c"]
+             "-o", output, source, "-lpthread"]
         let result = try runProcess("/usr/bin/cc", arguments)
         guard result.status == 0 else {
             throw FixtureError(message: "cc failed for \(name): \(result.stderr)")

@@ -197,7 +197,8 @@ _Static_assert(sizeof(bourse_ring_frame) == 16, "bourse_ring_frame must be 16 by
  * Creates an anonymous shared memory file of `size` bytes (memfd_create with
  * MFD_CLOEXEC | MFD_ALLOW_SEALING, ftruncate), seals its size (F_SEAL_SHRINK,
  * F_SEAL_GROW, F_SEAL_SEAL: a peer can never shrink it and make our accesses
- * fault) and maps it read-write MAP_SHARED. The memory is zero-filled.
+ * fault) and maps it read-write MAP_SHARED | MAP_POPULATE (no page faults
+ * later in the hot path). The memory is zero-filled.
  * Returns 0, or -1 with errno set and *failed_call naming the call that
  * failed (when failed_call is not NULL); nothing is left open on failure.
  * Not async-signal-safe. The fd is close-on-exec: pass it to a child with
@@ -207,7 +208,7 @@ int bourse_shm_create(const char *name, size_t size, int *out_fd, void **out_mem
 
 /**
  * Maps the whole of a shared memory fd (size from fstat) read-write
- * MAP_SHARED. Returns 0, or -1 with errno set and *failed_call naming the
+ * MAP_SHARED | MAP_POPULATE. Returns 0, or -1 with errno set and *failed_call naming the
  * call that failed. The fd stays open and owned by the caller.
  */
 int bourse_shm_map(int fd, size_t *out_size, void **out_memory, const char **failed_call);

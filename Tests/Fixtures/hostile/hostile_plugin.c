@@ -245,9 +245,9 @@ static int32_t h_on_messages(void *self, const bourse_message *const *messages, 
             bourse_error_set(error, 9, "ESCAPED: an oversized message was accepted");
             return BOURSE_ERROR;
         }
-        char reason[900];
-        snprintf(reason, sizeof reason, "%s", error->message);
-        bourse_error_set(error, 9, "denied: oversized publish: %s", reason);
+        char reason[BOURSE_ERROR_MESSAGE_CAPACITY];
+        memcpy(reason, error->message, sizeof reason);
+        bourse_error_set(error, 9, "denied: oversized publish: %.900s", reason);
         return BOURSE_ERROR;
     }
     if (!attempted) attempt();

@@ -1,0 +1,125 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BourseCore
+import BourseGraph
+import BourseRuntime
+import BourseTestSupport
+import Foundation
+import Testing
+
+/// HOSTILE_* numbers of Tests/Fixtures/hostile/hostile_plugin.c.
+enum Attack: Int {
+    case socket = 1, connect, writeFile, readShadow, fork, exec, ptrace, allocate, spin, sleep, segfault, abort,
+         garbageRing, oversized, flood, threads, mount, keyctl, killHost
+}
+
+/// What the sandbox must make of an attack.
+enum Containment {
+    /// The call failed inside the plugin; its error text contains this.
+    case denied(String)
+    /// The worker died or hung, was restarted and finally quarantined; the reason contains this.
+    case quarantined(String)
+}
+
+/// Runs source → hostile → sink and source → good → sink, sandboxed, and
+/// returns the summary. The healthy path must always deliver everything.
+func runHostile(_ plugin: String, bars: Int = 2000, extraNodeKeys: String = "") throws -> RunSummary {
+    try FixturePlugins.buildStandard()
+    let dir = TemporaryDirectory(prefix: "bourse-hostile")
+    let graph = try dir.write("graph.yaml", """
+    nodes:
+      - id: source
+        plugin: fixture-source
+        config: {count: \(bars), per_poll: 50}
+        publishes: bars.X.1m
+      - id: hostile
+        plugin: \(plugin)
+        subscribes: bars.X.1m
+        publishes: hostile.out
+        on_error: continue
+        batch_size: 50
+        limits: {call_timeout_ms: 1500, max_restarts: 1, address_space_mb: 512}
+    \(extraNodeKeys)
+      - id: good
+        plugin: fixture-indicator
+        subscribes: bars.X.1m
+        publishes: good.out
+      - id: sink
+        plugin: fixture-sink
+        subscribes: [hostile.out, good.out]
+    """)
+    var options = RuntimeOptions()
+    options.pluginPath = [FixturePlugins.pluginDirectory]
+    options.logLevel = .error
+    options.workerExecutable = TestPaths.buildDirectory + "/bourse-worker"
+    let (built, diagnostics) = GraphBuilder.build(fileAt: graph, options: options)
+    let runnable = try #require(built, "\(diagnostics)")
+    defer { runnable.destroy() }
+    return GraphRunner(graph: runnable).run()
+}
+
+func node(_ summary: RunSummary, _ id: String) -> NodeSummary? { summary.nodes.first { $0.id == id } }
+
+@Suite("Hostile plugins are contained", .serialized)
+struct HostileSuite {
+    @Test("each attack from on_messages is contained, named, and the rest of the graph delivers everything", arguments: [
+        (Attack.socket, Containment.denied("denied: socket(AF_INET, SOCK_STREAM): Operation not permitted")),
+        (.connect, .denied("denied: socket before connect: Operation not permitted")),
+        (.writeFile, .denied("denied: open(/tmp/..., O_WRONLY|O_CREAT): Operation not permitted")),
+        (.readShadow, .denied("denied: open(/etc/shadow, O_RDONLY): Operation not permitted")),
+        (.fork, .denied("denied: fork(): Operation not permitted")),
+        (.exec, .denied("denied: execve(/bin/sh): Operation not permitted")),
+        (.killHost, .denied("denied: kill(host, SIGKILL): Operation not permitted")),
+        (.allocate, .denied("denied: allocation stopped after")),
+        (.oversized, .denied("denied: oversized publish")),
+        (.ptrace, .quarantined("SIGSYS")),
+        (.mount, .quarantined("SIGSYS")),
+        (.keyctl, .quarantined("SIGSYS")),
+        (.threads, .quarantined("SIGSYS")),
+        (.segfault, .quarantined("SIGSEGV")),
+        (.abort, .quarantined("SIGABRT")),
+        (.spin, .quarantined("hung: deliver did not return within 1500 ms")),
+        (.sleep, .quarantined("hung: deliver did not return within 1500 ms")),
+        (.garbageRing, .quarantined("worker")),
+    ])
+    func attackInOnMessages(attack: Attack, expected: Containment) throws {
+        let summary = try runHostile(try FixturePlugins.buildHostile(action: attack.rawValue))
+        let hostile = try #require(node(summary, "hostile"))
+        let good = try #require(node(summary, "good"))
+        let sink = try #require(node(summary, "sink"))
+        // The healthy path delivered everything, and the sink got all of it.
+        #expect(node(summary, "source")?.statistics.messagesOut == 2000)
+        #expect(good.statistics.messagesOut == 2000)
+        #expect(good.failure == nil)
+        #expect(sink.failure == nil)
+        #expect(sink.statistics.messagesIn == good.statistics.messagesOut + hostile.statistics.messagesOut)
+        #expect(hostile.failure?.contains("ESCAPED") != true, "\(hostile.failure ?? "")")
+        switch expected {
+        case .denied(let text):
+            // One failing batch (on_error: continue), then normal service.
+            #expect(!hostile.quarantined)
+            #expect(hostile.statistics.errors == 1)
+            #expect(hostile.statistics.messagesOut == 2000 - 50)
+            #expect(hostile.failure == nil, "denied calls are counted errors, not failures")
+            #expect(hostile.statistics.lastError?.contains(text) == true, "\(hostile.statistics.lastError ?? "no error")")
+        case .quarantined(let cause):
+            #expect(hostile.quarantined, "\(hostile)")
+            #expect(summary.quarantinedNodes == ["hostile"])
+            #expect(!summary.succeeded)
+            #expect(hostile.failure?.contains(cause) == true, "\(hostile.failure ?? "no failure")")
+            #expect(hostile.failure?.contains("quarantined after 1 restart(s)") == true)
+            #expect(hostile.statistics.discarded > 0)
+        }
+    }
+
+    @Test("flooding a slow subscriber is lossless: back-pressure reaches the worker")
+    func flood() throws {
+        let summary = try runHostile(try FixturePlugins.buildHostile(action: Attack.flood.rawValue), bars: 300)
+        let hostile = try #require(node(summary, "hostile"))
+        #expect(summary.succeeded)
+        #expect(hostile.statistics.messagesOut == 300 * 256)
+        #expect(node(summary, "sink")?.statistics.messagesIn == 300 * 256 + 300)
+    }
+}
+
