@@ -123,3 +123,52 @@ struct HostileSuite {
     }
 }
 
+
+@Suite("Hostile constructors are contained", .serialized)
+struct HostileConstructorSuite {
+    @Test("attempts from a constructor (at dlopen) are denied by the loader-stage filter", arguments: [
+        (Attack.socket, "denied: socket(AF_INET, SOCK_STREAM): Operation not permitted"),
+        (.fork, "denied: fork(): Operation not permitted"),
+        (.writeFile, "denied: open(/tmp/..., O_WRONLY|O_CREAT): Operation not permitted"),
+        (.exec, "denied: execve(/bin/sh): Operation not permitted"),
+        (.killHost, "denied: kill(host, SIGKILL): Operation not permitted"),
+    ])
+    func deniedAtLoad(attack: Attack, text: String) throws {
+        let summary = try runHostile(try FixturePlugins.buildHostile(action: attack.rawValue, inConstructor: true))
+        let hostile = try #require(node(summary, "hostile"))
+        #expect(!hostile.quarantined)
+        #expect(hostile.statistics.lastError?.contains(text) == true, "\(hostile.statistics.lastError ?? "no error")")
+        #expect(node(summary, "good")?.statistics.messagesOut == 2000)
+        #expect(node(summary, "sink")?.failure == nil)
+    }
+
+    @Test("a constructor that breaks a kill rule or crashes makes the plugin unloadable, with the cause, before anything runs", arguments: [
+        (Attack.ptrace, "SIGSYS"), (.mount, "SIGSYS"), (.segfault, "SIGSEGV"), (.abort, "SIGABRT"),
+    ])
+    func fatalAtLoad(attack: Attack, cause: String) throws {
+        try FixturePlugins.buildStandard()
+        let plugin = try FixturePlugins.buildHostile(action: attack.rawValue, inConstructor: true)
+        let dir = TemporaryDirectory(prefix: "bourse-hostile")
+        let graph = try dir.write("graph.yaml", """
+        nodes:
+          - id: source
+            plugin: fixture-source
+            publishes: bars.X.1m
+          - id: hostile
+            plugin: \(plugin)
+            subscribes: bars.X.1m
+            publishes: hostile.out
+          - id: sink
+            plugin: fixture-sink
+            subscribes: hostile.out
+        """)
+        var options = RuntimeOptions()
+        options.pluginPath = [FixturePlugins.pluginDirectory]
+        options.workerExecutable = TestPaths.buildDirectory + "/bourse-worker"
+        let (built, diagnostics) = GraphBuilder.build(fileAt: graph, options: options)
+        #expect(built == nil)
+        let error = diagnostics.first { $0.error.code == .loadFailed }
+        #expect(error?.error.message.contains(cause) == true, "\(diagnostics)")
+        #expect(error?.location?.line == 6)
+    }
+}

@@ -54,7 +54,7 @@ static void *idle_thread(void *arg) { (void)arg; pause(); return NULL; }
 
 /* Finds the worker's shared-memory channel in /proc/self/maps (readable
  * while loading, before the strict filter). */
-static void find_ring(void) {
+__attribute__((unused)) static void find_ring(void) {
     FILE *maps = fopen("/proc/self/maps", "r");
     if (!maps) return;
     char line[512];
