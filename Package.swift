@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "BourseBench", dependencies: ["BourseCore", "BourseBus", "BourseTransport", "CBourseSystem"]),
         /// The `bourse` command.
         .executableTarget(name: "BourseCLI", dependencies: [
-            "BourseRuntime", "BourseBench", "BourseGraph",
+            "BourseRuntime", "BourseBench", "BourseGraph", "BourseSandbox", "BourseIsolation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,12 +1,14 @@
 import ArgumentParser
 import BourseCore
 import BoursePluginHost
+import BourseIsolation
 import BourseRuntime
+import BourseSandbox
 
 struct Plugin: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Work with plugin files.",
-        subcommands: [Inspect.self])
+        subcommands: [Inspect.self, Permissions.self])
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -57,6 +59,60 @@ struct Plugin: ParsableCommand {
                 }
             } catch let error as BourseError {
                 if json { printJSON(["error": DiagnosticJSON(Diagnostic(.error, error))]) }
+                printError("bourse: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+extension Plugin {
+    struct Permissions: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print what a plugin asks for and the exact system calls its sandboxed worker will get.",
+            discussion: """
+            Reads the plugin's descriptor (in a sandboxed worker: the plugin's code never \
+            runs in this process) and prints, for each stage of its worker — loader \
+            (while the plugin is loaded and created) and strict (while it serves \
+            messages) — every system call rule: allowed, refused with an errno, or fatal, \
+            with the reason. A graph node must grant each permission with `allow:`; \
+            read-paths and write-paths get their directories from the grant, so use \
+            --grant to see the table for a concrete grant.
+            """)
+
+        @Argument(help: "Path to the plugin's .so file, or a plugin name to search for.", completion: .file(extensions: ["so"]))
+        var plugin: String
+
+        @Option(name: .customLong("plugin-path"), help: ArgumentHelp("A directory to search for plugin names (repeatable).", valueName: "dir"))
+        var pluginPath: [String] = []
+
+        @Option(help: ArgumentHelp("The permissions a node would grant (allow: syntax, comma-separated), e.g. read-paths:/data,network.", valueName: "list"))
+        var grant: String?
+
+        @Flag(help: "Print as JSON.")
+        var json = false
+
+        func run() throws {
+            do {
+                let path = try PluginResolver.standard(graphPath: [], extra: pluginPath).resolve(plugin, graphDirectory: ".")
+                let host = SandboxedPluginHost(options: SandboxOptions(workerExecutable: SandboxedPluginHost.defaultWorkerExecutable()))
+                let info = try host.inspect(path: path, label: plugin)
+                let granted = grant ?? info.permissions.split(separator: ",").map { entry in
+                    // A bare read-paths/write-paths gets its directories from the grant; show it as such.
+                    entry == "read-paths" || entry == "write-paths" ? "\(entry):/GRANTED" : String(entry)
+                }.joined(separator: ",")
+                let permissions = try PluginPermissions.parse(granted.isEmpty ? "" : granted)
+                let table = SyscallTable(permissions: permissions)
+                if json {
+                    print(table.json())
+                    return
+                }
+                print("plugin \(info.name) \(info.version) (\(info.kind)) asks for: \(info.permissions.isEmpty ? "nothing" : info.permissions)")
+                if grant == nil, info.permissions.contains("-paths") && !info.permissions.contains("-paths:") {
+                    print("(its read/write paths come from the node's `allow:`; pass --grant to see a concrete table)")
+                }
+                print(table.text())
+            } catch let error as BourseError {
                 printError("bourse: \(error)")
                 throw ExitCode(1)
             }

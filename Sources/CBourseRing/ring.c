@@ -181,7 +181,8 @@ static int wait_until_ready(bourse_ring *ring, uint64_t need, int64_t timeout_ns
     int consumer = ring->role == BOURSE_RING_CONSUMER;
     _Atomic uint32_t *seq = consumer ? &c->data_seq : &c->space_seq;
     _Atomic uint32_t *waiting = consumer ? &c->consumer_waiting : &c->producer_waiting;
-    int64_t deadline = timeout_ns > 0 ? monotonic_ns() + timeout_ns : 0;
+    int64_t now = monotonic_ns();
+    int64_t deadline = timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
     for (;;) {
         uint32_t expected = atomic_load_explicit(seq, SEQ); /* 1. read the futex word */
         atomic_store_explicit(waiting, 1, SEQ);             /* 2. announce the sleep */
