@@ -30,6 +30,11 @@ final class SandboxedPluginInstance: PluginInstance {
     private var restarts = 0
     private var quarantine: BourseError?
     private var pending: [UnsafePointer<bourse_message>] = []
+    /// Private copies of published records: the worker can rewrite shared
+    /// memory at any time, so nothing is validated or used in place.
+    private var copies = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 8)
+    private var copiesCapacity = 1 << 20
+    private var copiesUsed = 0
 
     init(info: PluginInfo, label: String, configJSON: String, services: NodeServices, options: SandboxOptions,
          makeChannel: @escaping () throws -> (FrameChannel, Int32, () -> Void)) throws {
@@ -46,7 +51,10 @@ final class SandboxedPluginInstance: PluginInstance {
         }
     }
 
-    deinit { destroy() }
+    deinit {
+        destroy()
+        copies.deallocate()
+    }
 
     // MARK: PluginInstance
 
@@ -286,16 +294,29 @@ final class SandboxedPluginInstance: PluginInstance {
         return reply
     }
 
-    /// Checks a published record's framing; the bus checks the rest.
+    /// Copies a published record out of shared memory, then checks its
+    /// framing on the copy; the bus checks the rest.
     private func acceptPublished(_ payload: UnsafeRawBufferPointer) throws {
-        guard payload.count >= messageHeaderSize, let base = payload.baseAddress,
-              Int(bitPattern: base) % 8 == 0 else {
-            throw WorkerFailure(description: "the worker published a truncated or misaligned message frame")
+        guard payload.count >= messageHeaderSize, payload.count <= messageHeaderSize + Int(BOURSE_MAX_PAYLOAD),
+              let base = payload.baseAddress else {
+            throw WorkerFailure(description: "the worker published a message frame of \(payload.count) bytes")
         }
-        let message = base.assumingMemoryBound(to: bourse_message.self)
+        let size = (payload.count + 7) & ~7
+        if copiesUsed + size > copiesCapacity {
+            try publishPending()
+            if size > copiesCapacity {
+                copies.deallocate()
+                copiesCapacity = size
+                copies = .allocate(byteCount: size, alignment: 8)
+            }
+        }
+        let copy = copies + copiesUsed
+        copy.copyMemory(from: base, byteCount: payload.count)
+        let message = copy.assumingMemoryBound(to: bourse_message.self)
         guard messageHeaderSize + Int(message.pointee.payload_len) == payload.count else {
             throw WorkerFailure(description: "the worker published a message whose payload_len \(message.pointee.payload_len) does not match its frame of \(payload.count) bytes")
         }
+        copiesUsed += size
         pending.append(UnsafePointer(message))
         if pending.count >= 256 { try publishPending() }
     }
@@ -304,7 +325,10 @@ final class SandboxedPluginInstance: PluginInstance {
     private func publishPending() throws {
         guard let channel else { return }
         if !pending.isEmpty {
-            defer { pending.removeAll(keepingCapacity: true) }
+            defer {
+                pending.removeAll(keepingCapacity: true)
+                copiesUsed = 0
+            }
             do {
                 try pending.withUnsafeBufferPointer { try services.publish($0) }
             } catch let error as BourseError where error.code == .queueClosed {

@@ -103,6 +103,24 @@ struct RingTests {
         #expect(nowNanoseconds() - start >= 19_000_000)
     }
 
+    @Test("an idle wait sleeps instead of burning the CPU, and an unlimited timeout still wakes")
+    func idleWaitSleeps() throws {
+        let ring = try TestRing(capacity: 256)
+        let cpu = Clock.threadCPUNanoseconds()
+        #expect(try ring.reader.waitForData(timeoutNanoseconds: 100_000_000) == .timedOut)
+        #expect(Clock.threadCPUNanoseconds() - cpu < 20_000_000)  // spins ~25 µs, then sleeps
+        #expect(ring.reader.statistics.sleeps >= 1)
+        let writer = ring.writer
+        let thread = startThread {
+            usleep(10_000)
+            let byte: [UInt8] = [1]
+            _ = byte.withUnsafeBytes { try? writer.write(type: 1, $0) }
+            writer.commit()
+        }
+        #expect(try ring.reader.waitForData(timeoutNanoseconds: .max) == .ready)
+        pthread_join(thread, nil)
+    }
+
     @Test("closing the writer ends the stream after the last frame")
     func closeEndsStream() throws {
         let ring = try TestRing(capacity: 256)

@@ -8,8 +8,12 @@ public enum Permission: Equatable, Sendable, CustomStringConvertible {
     case threads
     /// Map memory executable after loading (JIT compilers).
     case execMemory
-    /// Open files read-only under these directories.
+    /// Open files read-only under these directories. With no directories,
+    /// the graph node decides where (`allow: [read-paths:/data]`).
     case readPaths([String])
+    /// Create and write files under these directories. With no
+    /// directories, the graph node decides where (`allow: [write-paths:out]`).
+    case writePaths([String])
 
     /// The form used in the descriptor: `network`, `threads`,
     /// `exec-memory`, `read-paths:/a:/b`.
@@ -19,6 +23,7 @@ public enum Permission: Equatable, Sendable, CustomStringConvertible {
         case .threads: "threads"
         case .execMemory: "exec-memory"
         case .readPaths(let paths): (["read-paths"] + paths).joined(separator: ":")
+        case .writePaths(let paths): (["write-paths"] + paths).joined(separator: ":")
         }
     }
 }

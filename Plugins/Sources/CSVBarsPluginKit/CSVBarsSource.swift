@@ -32,6 +32,8 @@ public final class CSVBarsSource: SourcePlugin {
     public static let version = "0.1.0"
     /// One-line description.
     public static let summary = "Publishes OHLCV bars from CSV files (Yahoo, Lean zip, plain, custom columns)"
+    /// Reads its input files; the graph node grants where (`allow: [read-paths:DIR]`).
+    public static let permissions: [Permission] = [.readPaths([])]
 
     /// The validated configuration.
     public let config: CSVBarsConfig

@@ -34,6 +34,8 @@ public final class CSVExporter: ExporterPlugin {
     public static let version = "0.1.0"
     /// One-line description.
     public static let summary = "Writes messages to CSV or JSON-lines files, optionally one file per topic"
+    /// Writes files; the graph node grants where (`allow: [write-paths:DIR]`).
+    public static let permissions: [Permission] = [.writePaths([])]
 
     /// Output format.
     public enum Format: String {

@@ -45,8 +45,10 @@
  *  - the waker publishes (store tail), then, only if consumer_waiting is 1,
  *    exchanges it to 0, increments data_seq and issues one FUTEX_WAKE.
  * All four steps use sequentially consistent atomics, so either the waker
- * sees the flag or the sleeper's re-check sees the new tail: no lost
- * wake-up, and at most one wake system call per sleep. The futex calls are
+ * sees the flag or the sleeper's re-check sees the new tail; and a bump
+ * between the sleeper's read of data_seq and its FUTEX_WAIT makes the
+ * kernel return at once (EAGAIN). So no wake-up is lost, and there is at
+ * most one wake system call per announced sleep. The futex calls are
  * the shared (non-_PRIVATE) FUTEX_WAIT and FUTEX_WAKE, as two processes
  * share the words; a sandbox policy must allow them.
  *
