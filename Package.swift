@@ -65,7 +65,9 @@ let package = Package(
             "CSQLite", "CArchive", "CSeccomp", "CBourseSystem",
         ]),
         /// Benchmarks run by `bourse bench` (speed is measured here, never in tests).
-        .target(name: "BourseBench", dependencies: ["BourseCore", "BourseBus", "BourseTransport", "CBourseSystem"]),
+        .target(name: "BourseBench", dependencies: [
+            "BourseCore", "BourseBus", "BourseTransport", "BourseIsolation", "BoursePluginHost", "CBourseSystem",
+        ]),
         /// The `bourse` command.
         .executableTarget(name: "BourseCLI", dependencies: [
             "BourseRuntime", "BourseBench", "BourseGraph", "BourseSandbox", "BourseIsolation",

@@ -5,7 +5,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run benchmarks (build with -c release for meaningful numbers).",
-        subcommands: [BusBench.self, RingBench.self])
+        subcommands: [BusBench.self, WorkerBench.self, RingBench.self])
 
     struct BusBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -123,6 +123,59 @@ struct Bench: ParsableCommand {
             }
             print(formatTable(["configuration", "rate", "per message", "hop p50", "hop p99", "sleeps", "wakes", "time"], rows,
                               rightAligned: [1, 2, 3, 4, 5, 6, 7]))
+        }
+    }
+}
+
+extension Bench {
+    struct WorkerBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "worker",
+            abstract: "Measure a plugin in a sandboxed worker next to the same plugin in process.",
+            discussion: """
+            Needs two C plugins built from Tests/Fixtures/plugins/fixture_plugin.c: an echo \
+            indicator and a sink exporter, e.g.
+              cc -O2 -shared -fPIC -I PluginSDK/Sources/CBourseABI/include -DFIXTURE_KIND=BOURSE_KIND_INDICATOR \
+                 '-DFIXTURE_NAME="fixture-indicator"' -o /tmp/echo.so Tests/Fixtures/plugins/fixture_plugin.c
+            (and the same with BOURSE_KIND_EXPORTER / fixture-sink). Reports one-way and \
+            round-trip messages/s with batches of 256, the ping-pong time of one message \
+            (p50/p99), worker start-to-ready (spawn, load, create, start) and idle worker \
+            resident memory.
+            """)
+
+        @Option(help: "The echo indicator plugin (.so).")
+        var echo: String
+        @Option(help: "The sink exporter plugin (.so).")
+        var sink: String
+        @Option(name: .customLong("memory-plugin"), help: "Another plugin whose idle worker memory to report (repeatable).")
+        var memoryPlugins: [String] = []
+        @Option(help: "Messages per throughput run.")
+        var messages: Int = 2_000_000
+        @Option(name: .customLong("payload-bytes"), help: "Payload size per message (at most 256 for the echo).")
+        var payloadBytes: Int = 64
+        @Flag(help: "Print results as JSON.")
+        var json = false
+
+        func run() throws {
+            let results = try WorkerBenchmark(echoPlugin: echo, sinkPlugin: sink, memoryPlugins: memoryPlugins,
+                                              messages: messages, payloadBytes: payloadBytes).run()
+            if json {
+                printJSON(results)
+                return
+            }
+            #if DEBUG
+            printError("warning: this is a debug build; build with `swift build -c release` for real figures")
+            #endif
+            print("plugin in a sandboxed worker vs in process: \(messages) messages of \(payloadBytes)-byte payload, batches of 256")
+            let rows = results.figures.map { f in
+                [f.hosting, String(format: "%.2f M/s", f.oneWayPerSecond / 1e6), String(format: "%.2f M/s", f.roundTripPerSecond / 1e6),
+                 String(format: "%.1f µs", f.pingP50Nanoseconds / 1e3), String(format: "%.1f µs", f.pingP99Nanoseconds / 1e3),
+                 f.startToReadyNanoseconds > 0 ? String(format: "%.1f ms", f.startToReadyNanoseconds / 1e6) : "-"]
+            }
+            print(formatTable(["hosting", "one way", "round trip", "ping p50", "ping p99", "start to ready"], rows, rightAligned: [1, 2, 3, 4, 5]))
+            for m in results.memory {
+                print(String(format: "idle worker resident memory: %.1f MiB", Double(m.residentBytes) / 1048576) + "  (\(m.plugin))")
+            }
         }
     }
 }

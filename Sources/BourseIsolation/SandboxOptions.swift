@@ -21,7 +21,7 @@ public struct SandboxOptions: Sendable, Equatable {
     /// First delay before a restart; doubles each time, up to 10 s.
     public var restartBackoffNanoseconds: Int64 = 100_000_000
     /// Bytes of each of the two shared rings.
-    public var ringBytes: Int = 4 << 20
+    public var ringBytes: Int = 1 << 20
 
     /// Options with defaults and the worker found next to the running executable.
     public init(workerExecutable: String) {

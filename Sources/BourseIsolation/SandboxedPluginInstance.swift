@@ -98,8 +98,8 @@ final class SandboxedPluginInstance: PluginInstance {
         closeChannel = nil
     }
 
-    /// The worker's pid (for tests and diagnostics), or nil when none runs.
-    var workerPID: pid_t? { worker?.pid }
+    /// The worker's pid, or nil when none runs.
+    var processID: Int32? { worker?.pid }
 
     // MARK: Supervision
 

@@ -32,6 +32,13 @@ public protocol PluginInstance: AnyObject {
     func stop() throws
     /// Frees the instance; idempotent. No other call is allowed afterwards.
     func destroy()
+    /// The process running the plugin when it is not this one (a sandboxed worker).
+    var processID: Int32? { get }
+}
+
+extension PluginInstance {
+    /// In-process instances run in this process.
+    public var processID: Int32? { nil }
 }
 
 /// Loads plugins and creates instances: the single interface behind which

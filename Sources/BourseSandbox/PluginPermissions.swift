@@ -17,7 +17,23 @@ public enum PluginPermission: Hashable, Sendable, CustomStringConvertible {
     /// what lies below them. Seccomp cannot look at path strings; Landlock
     /// does the path check. The host may instead open files itself and pass
     /// descriptors, which needs no permission at all.
+    ///
+    /// An empty list is the bare `read-paths` of a plugin descriptor: "this
+    /// plugin reads files; the graph node decides where". A worker refuses it:
+    /// the host must turn it into concrete paths first.
     case readPaths([String])
+    /// Writing files below these absolute directories: opening for writing
+    /// and creating files (`openat` with a write access mode, `O_CREAT`,
+    /// `O_TRUNC`, `O_APPEND`; never `O_TMPFILE`), `mkdir`, `write`/`pwrite64`/
+    /// `writev` on any descriptor, `fsync`/`fdatasync`, `ftruncate`,
+    /// `rename*` and `unlink*`/`rmdir`. Landlock confines every path: the
+    /// directories (and what lies below them) may be read, written, created
+    /// in and removed from; nothing outside them may be read or written
+    /// unless `read-paths` grants reading it.
+    ///
+    /// An empty list is the bare `write-paths` of a plugin descriptor (the
+    /// graph node decides where); a worker refuses it.
+    case writePaths([String])
     /// New threads: `clone` with `CLONE_THREAD|CLONE_VM|CLONE_SIGHAND` and no
     /// namespace flags. Without it `pthread_create` fails with `EPERM`.
     case threads
@@ -25,11 +41,13 @@ public enum PluginPermission: Hashable, Sendable, CustomStringConvertible {
     /// and `memfd_create`, for plugins that embed a JIT.
     case execMemory
 
-    /// The name used in permission lists (`network`, `read-paths:/a:/b`, ...).
+    /// The name used in permission lists (`network`, `read-paths:/a:/b`,
+    /// `write-paths:/out`, a bare `read-paths`, ...).
     public var description: String {
         switch self {
         case .network: return "network"
         case .readPaths(let paths): return (["read-paths"] + paths).joined(separator: ":")
+        case .writePaths(let paths): return (["write-paths"] + paths).joined(separator: ":")
         case .threads: return "threads"
         case .execMemory: return "exec-memory"
         }
@@ -39,8 +57,16 @@ public enum PluginPermission: Hashable, Sendable, CustomStringConvertible {
 /// The set of permissions granted to one plugin.
 ///
 /// Parse it from the comma list a plugin manifest or the command line gives
-/// (`"network,threads,read-paths:/data:/etc/zoneinfo,exec-memory"`) with
-/// ``parse(_:)``; `description` prints the canonical list back.
+/// (`"network,threads,read-paths:/data:/etc/zoneinfo,write-paths:/out,exec-memory"`)
+/// with ``parse(_:)``; `description` prints the canonical list back.
+///
+/// `read-paths` and `write-paths` may also appear bare (no paths): a plugin
+/// descriptor says "I read/write files" and the graph node decides where.
+/// ``readPathsUnscoped``/``writePathsUnscoped`` record that request, so the
+/// host can tell `read-paths` from `read-paths:/x`; the host then passes the
+/// worker the effective permissions with concrete paths, and
+/// ``WorkerSandbox/enterLoaderStage(permissions:limits:)`` refuses a bare one
+/// (see ``requireConcretePaths()``).
 public struct PluginPermissions: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Internet sockets (see ``PluginPermission/network``).
     public var network: Bool
@@ -51,29 +77,48 @@ public struct PluginPermissions: Hashable, Sendable, Codable, CustomStringConver
     /// Absolute paths the plugin may open read-only, in the order given,
     /// without duplicates (see ``PluginPermission/readPaths(_:)``).
     public var readPaths: [String]
+    /// Absolute directories the plugin may write below, in the order given,
+    /// without duplicates (see ``PluginPermission/writePaths(_:)``).
+    public var writePaths: [String]
+    /// A bare `read-paths` was asked for (no paths: the host decides where).
+    /// Meaningful only while ``readPaths`` is empty; adding paths clears it.
+    public var readPathsUnscoped: Bool
+    /// A bare `write-paths` was asked for (no paths: the host decides where).
+    /// Meaningful only while ``writePaths`` is empty; adding paths clears it.
+    public var writePathsUnscoped: Bool
 
     /// No permission at all: compute on messages only.
     public static let none = PluginPermissions()
 
-    /// Every permission names, as they appear in lists (`read-paths` takes paths).
-    public static let knownNames = ["network", "threads", "read-paths", "exec-memory"]
+    /// Every permission names, as they appear in lists (`read-paths` and
+    /// `write-paths` take paths).
+    public static let knownNames = ["network", "threads", "read-paths", "write-paths", "exec-memory"]
 
-    /// Creates a permission set from individual flags.
-    public init(network: Bool = false, threads: Bool = false, execMemory: Bool = false, readPaths: [String] = []) {
+    /// Creates a permission set from individual flags. Duplicate paths are
+    /// dropped; the bare flags are ignored when paths are given.
+    public init(network: Bool = false, threads: Bool = false, execMemory: Bool = false, readPaths: [String] = [],
+                writePaths: [String] = [], readPathsUnscoped: Bool = false, writePathsUnscoped: Bool = false) {
         self.network = network
         self.threads = threads
         self.execMemory = execMemory
         self.readPaths = []
-        for path in readPaths where !self.readPaths.contains(path) { self.readPaths.append(path) }
+        self.writePaths = []
+        self.readPathsUnscoped = false
+        self.writePathsUnscoped = false
+        if readPathsUnscoped { insert(.readPaths([])) }
+        if writePathsUnscoped { insert(.writePaths([])) }
+        if !readPaths.isEmpty { insert(.readPaths(readPaths)) }
+        if !writePaths.isEmpty { insert(.writePaths(writePaths)) }
     }
 
-    /// Creates a permission set from a list of permissions (`readPaths` accumulate).
+    /// Creates a permission set from a list of permissions (paths accumulate).
     public init(_ permissions: [PluginPermission]) {
         self.init()
         for permission in permissions { insert(permission) }
     }
 
-    /// Adds one permission (paths are appended, duplicates dropped).
+    /// Adds one permission (paths are appended, duplicates dropped; an empty
+    /// list asks for the bare permission unless paths are already there).
     public mutating func insert(_ permission: PluginPermission) {
         switch permission {
         case .network: network = true
@@ -81,6 +126,50 @@ public struct PluginPermissions: Hashable, Sendable, Codable, CustomStringConver
         case .execMemory: execMemory = true
         case .readPaths(let paths):
             for path in paths where !readPaths.contains(path) { readPaths.append(path) }
+            readPathsUnscoped = readPaths.isEmpty && (readPathsUnscoped || paths.isEmpty)
+        case .writePaths(let paths):
+            for path in paths where !writePaths.contains(path) { writePaths.append(path) }
+            writePathsUnscoped = writePaths.isEmpty && (writePathsUnscoped || paths.isEmpty)
+        }
+    }
+
+    /// True when the plugin asks to read files (`read-paths`, bare or with paths).
+    public var requestsReadPaths: Bool { readPathsUnscoped || !readPaths.isEmpty }
+
+    /// True when the plugin asks to write files (`write-paths`, bare or with paths).
+    public var requestsWritePaths: Bool { writePathsUnscoped || !writePaths.isEmpty }
+
+    /// True when a bare `read-paths` or `write-paths` still waits for the
+    /// host to supply concrete paths (a worker cannot be started with it).
+    public var hasUnscopedPaths: Bool {
+        (readPathsUnscoped && readPaths.isEmpty) || (writePathsUnscoped && writePaths.isEmpty)
+    }
+
+    /// Checks that these are effective permissions a worker can enforce: no
+    /// bare `read-paths`/`write-paths`, and every path absolute, without `..`
+    /// or NUL. (Whether the paths exist is checked when Landlock is applied.)
+    /// - Throws: `BourseError` `.invalidValue` naming the bare permission or
+    ///   the offending path.
+    public func requireConcretePaths() throws {
+        if readPathsUnscoped && readPaths.isEmpty {
+            throw BourseError(.invalidValue, "read-paths was granted without paths; the host must pass concrete "
+                + "directories (read-paths:/dir[:/other]) to the worker", input: "read-paths")
+        }
+        if writePathsUnscoped && writePaths.isEmpty {
+            throw BourseError(.invalidValue, "write-paths was granted without paths; the host must pass concrete "
+                + "directories (write-paths:/dir[:/other]) to the worker", input: "write-paths")
+        }
+        for (name, paths) in [("read-paths", readPaths), ("write-paths", writePaths)] {
+            for path in paths { try Self.checkPath(path, permission: name) }
+        }
+    }
+
+    static func checkPath(_ path: String, permission name: String) throws {
+        guard path.hasPrefix("/") else {
+            throw BourseError(.invalidValue, "\(name): '\(path)' is not an absolute path", input: path)
+        }
+        guard !path.split(separator: "/").contains(".."), !path.utf8.contains(0) else {
+            throw BourseError(.invalidValue, "\(name): '\(path)' must not contain '..' or NUL", input: path)
         }
     }
 
@@ -89,7 +178,8 @@ public struct PluginPermissions: Hashable, Sendable, Codable, CustomStringConver
         var list: [PluginPermission] = []
         if network { list.append(.network) }
         if threads { list.append(.threads) }
-        if !readPaths.isEmpty { list.append(.readPaths(readPaths)) }
+        if requestsReadPaths { list.append(.readPaths(readPaths)) }
+        if requestsWritePaths { list.append(.writePaths(writePaths)) }
         if execMemory { list.append(.execMemory) }
         return list
     }
@@ -97,21 +187,25 @@ public struct PluginPermissions: Hashable, Sendable, Codable, CustomStringConver
     /// True when nothing is granted.
     public var isEmpty: Bool { permissions.isEmpty }
 
-    /// The canonical comma list (`network,threads,read-paths:/data,exec-memory`),
+    /// The canonical comma list (`network,threads,read-paths:/data,write-paths:/out,exec-memory`),
     /// or `none` for the empty set. ``parse(_:)`` reads it back.
     public var description: String {
         let list = permissions
         return list.isEmpty ? "none" : list.map(\.description).joined(separator: ",")
     }
 
-    /// Parses a comma list such as `network,threads,read-paths:/data:/etc/zoneinfo,exec-memory`.
+    /// Parses a comma list such as
+    /// `network,threads,read-paths:/data:/etc/zoneinfo,write-paths:/out,exec-memory`.
     ///
     /// Items are trimmed of spaces; empty items are ignored; `none` (alone)
-    /// and the empty string mean no permission; repeated items merge.
+    /// and the empty string mean no permission; repeated items merge. A bare
+    /// `read-paths` or `write-paths` (no paths, or only empty ones) is
+    /// accepted and recorded as ``readPathsUnscoped``/``writePathsUnscoped``:
+    /// a descriptor's request whose paths the host supplies.
     /// - Throws: `BourseError` with code `.invalidValue` naming the offending
     ///   item: an unknown name (with a suggestion when one is close), an
-    ///   argument given to a permission that takes none, `read-paths` without
-    ///   paths, or a path that is not absolute or contains `..` or a NUL byte.
+    ///   argument given to a permission that takes none, or a path that is
+    ///   not absolute or contains `..` or a NUL byte.
     public static func parse(_ list: String) throws -> PluginPermissions {
         var result = PluginPermissions()
         let items = list.split(separator: ",", omittingEmptySubsequences: false)
@@ -127,29 +221,37 @@ public struct PluginPermissions: Hashable, Sendable, Codable, CustomStringConver
                     throw BourseError(.invalidValue, "permission '\(name)' takes no argument (got '\(item)')", input: item)
                 }
                 result.insert(name == "network" ? .network : name == "threads" ? .threads : .execMemory)
-            case "read-paths":
+            case "read-paths", "write-paths":
                 let paths = arguments.filter { !$0.isEmpty }
-                guard !paths.isEmpty else {
-                    throw BourseError(.invalidValue, "permission 'read-paths' needs at least one path: read-paths:/data[:/other]", input: item)
-                }
-                for path in paths {
-                    guard path.hasPrefix("/") else {
-                        throw BourseError(.invalidValue, "read-paths: '\(path)' is not an absolute path", input: path)
-                    }
-                    guard !path.split(separator: "/").contains(".."), !path.utf8.contains(0) else {
-                        throw BourseError(.invalidValue, "read-paths: '\(path)' must not contain '..' or NUL", input: path)
-                    }
-                }
-                result.insert(.readPaths(paths))
+                for path in paths { try checkPath(path, permission: name) }
+                result.insert(name == "read-paths" ? .readPaths(paths) : .writePaths(paths))
             case "none":
                 throw BourseError(.invalidValue, "permission 'none' cannot be combined with other permissions", input: name)
             default:
-                var message = "unknown permission '\(name)'; known: network, threads, read-paths:PATH[:PATH...], exec-memory"
+                var message = "unknown permission '\(name)'; known: network, threads, read-paths[:PATH...], "
+                    + "write-paths[:PATH...], exec-memory"
                 if let close = suggestion(for: name) { message += " (did you mean '\(close)'?)" }
                 throw BourseError(.invalidValue, message, input: name)
             }
         }
         return result
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case network, threads, execMemory, readPaths, writePaths, readPathsUnscoped, writePathsUnscoped
+    }
+
+    /// Decodes the synthesized form; `writePaths` and the two bare flags may
+    /// be missing (JSON written before `write-paths` existed).
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(network: try container.decode(Bool.self, forKey: .network),
+                  threads: try container.decode(Bool.self, forKey: .threads),
+                  execMemory: try container.decode(Bool.self, forKey: .execMemory),
+                  readPaths: try container.decode([String].self, forKey: .readPaths),
+                  writePaths: try container.decodeIfPresent([String].self, forKey: .writePaths) ?? [],
+                  readPathsUnscoped: try container.decodeIfPresent(Bool.self, forKey: .readPathsUnscoped) ?? false,
+                  writePathsUnscoped: try container.decodeIfPresent(Bool.self, forKey: .writePathsUnscoped) ?? false)
     }
 
     private static func trim(_ text: String) -> String {

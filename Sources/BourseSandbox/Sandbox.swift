@@ -8,7 +8,9 @@ import BourseCore
 /// ```swift
 /// try WorkerSandbox.enterLoaderStage(permissions: p, limits: .default)
 /// // ELF check, dlopen, create: constructors run here, already confined
+/// // (with write-paths, writes are already confined to them by Landlock)
 /// try WorkerSandbox.enterStrictStage(permissions: p)
+/// // Landlock now confines reads and writes to read-paths/write-paths
 /// // serve messages
 /// ```
 ///
@@ -16,21 +18,46 @@ import BourseCore
 /// the start (the Swift runtime reads it at launch; a crash would otherwise
 /// try to spawn the backtracer, which the filter forbids).
 public enum WorkerSandbox {
-    /// Sets `limits`, then loads the loader-stage filter for `permissions`.
-    /// - Throws: `BourseError` from ``ResourceLimits/apply()`` or ``SeccompPolicy/apply(processID:)``.
+    /// Checks `permissions` can be enforced, sets `limits`, confines writes
+    /// to the `write-paths` with Landlock (when granted), then loads the
+    /// loader-stage filter for `permissions`.
+    ///
+    /// Call it while the process is single-threaded (Landlock below ABI 8
+    /// confines only the calling thread and its future threads).
+    /// - Throws: `BourseError` from ``validate(permissions:)`` (nothing is
+    ///   applied then), ``ResourceLimits/apply()``,
+    ///   ``Landlock/restrictWrites(to:)`` or ``SeccompPolicy/apply(processID:)``.
     public static func enterLoaderStage(permissions: PluginPermissions, limits: ResourceLimits) throws {
+        try validate(permissions: permissions)
         try limits.apply()
+        if !permissions.writePaths.isEmpty {
+            try Landlock.restrictWrites(to: permissions.writePaths)
+        }
         try SeccompPolicy(stage: .loader, permissions: permissions).apply()
     }
 
-    /// Confines reads to the `read-paths` with Landlock (when granted), then
-    /// loads the strict filter for `permissions` on every thread.
-    /// - Throws: `BourseError` from ``Landlock/restrictReads(to:)`` or ``SeccompPolicy/apply(processID:)``.
+    /// Confines reads to the `read-paths` and `write-paths` and writes to the
+    /// `write-paths` with Landlock (when either is granted), then loads the
+    /// strict filter for `permissions` on every thread.
+    /// - Throws: `BourseError` from ``validate(permissions:)``,
+    ///   ``Landlock/confine(readPaths:writePaths:)`` or ``SeccompPolicy/apply(processID:)``.
     public static func enterStrictStage(permissions: PluginPermissions) throws {
-        if !permissions.readPaths.isEmpty {
-            try Landlock.restrictReads(to: permissions.readPaths)
+        try validate(permissions: permissions)
+        if !permissions.readPaths.isEmpty || !permissions.writePaths.isEmpty {
+            try Landlock.confine(readPaths: permissions.readPaths, writePaths: permissions.writePaths)
         }
         try SeccompPolicy(stage: .strict, permissions: permissions).apply()
+    }
+
+    /// What the worker-side entry points check before confining anything:
+    /// the permissions are effective ones (no bare `read-paths`/`write-paths`:
+    /// the host must pass concrete paths), every path is absolute and exists,
+    /// and Landlock is available when paths are granted.
+    /// - Throws: `BourseError` `.invalidValue` (bare permission, relative
+    ///   path, `..`), `.fileNotFound` (missing path) or `.io` (no Landlock).
+    public static func validate(permissions: PluginPermissions) throws {
+        try permissions.requireConcretePaths()
+        try Landlock.checkConfinable(readPaths: permissions.readPaths, writePaths: permissions.writePaths)
     }
 
     /// True when `SWIFT_BACKTRACE` is `enable=no` in this process's environment.

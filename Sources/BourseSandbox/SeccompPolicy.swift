@@ -6,7 +6,8 @@
 ///    the plugin's constructors run inside `dlopen`, so they already run
 ///    confined; loading may still open and map files (read-only, executable).
 /// 2. ``Stage/strict`` after `dlopen` and the plugin's `create`, for every
-///    thread (TSYNC): no more files (unless `read-paths`), no new code
+///    thread (TSYNC): no more files (unless `read-paths` or `write-paths`;
+///    Landlock confines the paths), no new code
 ///    (unless `exec-memory`), no threads (unless `threads`), no sockets
 ///    (unless `network`).
 ///
@@ -51,11 +52,13 @@ public struct SeccompPolicy: Hashable, Sendable, Codable {
         // loader stage, their reasons are the ones kept for shared calls.
         var candidates = SyscallCatalog.killList() + SyscallCatalog.runtime()
         if stage == .loader {
-            candidates += SyscallCatalog.loading(landlock: !permissions.readPaths.isEmpty)
+            candidates += SyscallCatalog.loading(landlock: !permissions.readPaths.isEmpty || !permissions.writePaths.isEmpty)
         }
         candidates += SyscallCatalog.strictMemory(execMemory: permissions.execMemory)
         candidates += SyscallCatalog.threads(granted: permissions.threads)
-        candidates += SyscallCatalog.readPaths(granted: !permissions.readPaths.isEmpty)
+        candidates += SyscallCatalog.readPaths(granted: !permissions.readPaths.isEmpty || !permissions.writePaths.isEmpty,
+                                               label: permissions.readPaths.isEmpty ? "write-paths" : "read-paths")
+        candidates += SyscallCatalog.writePaths(granted: !permissions.writePaths.isEmpty)
         candidates += SyscallCatalog.network(granted: permissions.network)
         candidates += SyscallCatalog.notableDenials(execMemory: permissions.execMemory)
         rules = Self.normalize(candidates)

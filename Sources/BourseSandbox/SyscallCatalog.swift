@@ -11,6 +11,11 @@ enum SyscallCatalog {
                           text: "flags & (O_ACCMODE|O_CREAT|O_TRUNC|O_APPEND|__O_TMPFILE) == O_RDONLY")
     }
 
+    static func noTemporaryFile(flagsArgument: Int) -> ArgumentCondition {
+        ArgumentCondition(argument: flagsArgument, name: "flags", .maskedEqual, .constant(0),
+                          mask: C.O_TMPFILE_BIT, text: "flags & __O_TMPFILE == 0")
+    }
+
     static let noExec = ArgumentCondition(argument: 2, name: "prot", .maskedEqual, .constant(0),
                                           mask: C.PROT_EXEC, text: "prot & PROT_EXEC == 0")
 
@@ -137,7 +142,7 @@ enum SyscallCatalog {
         ], reason: "the worker loads the strict filter; a filter can only restrict"))
         if landlock {
             rules += ["landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"].map {
-                SeccompRule($0, .allow, reason: "the worker confines read-paths with Landlock before the strict stage (can only restrict)")
+                SeccompRule($0, .allow, reason: "the worker confines read-paths/write-paths with Landlock before the strict stage (can only restrict)")
             }
         }
         return rules
@@ -168,21 +173,49 @@ enum SyscallCatalog {
                             reason: "threads permission: new threads only (no fork, no namespaces)")]
     }
 
-    static func readPaths(granted: Bool) -> [SeccompRule] {
+    /// Opening files read-only and looking at metadata: for `read-paths`,
+    /// and for `write-paths` (whose directories may be read too); `label`
+    /// names the permission in the reasons.
+    static func readPaths(granted: Bool, label: String = "read-paths") -> [SeccompRule] {
         guard granted else {
             return [SeccompRule("openat", .deny, reason: "no read-paths permission: the plugin opens no files after loading")]
         }
-        let reason = "read-paths: read-only opens; Landlock confines them to the granted paths"
+        let reason = "\(label): read-only opens; Landlock confines them to the granted paths"
         return [
             SeccompRule("openat", .allow, when: [readOnlyOpen(flagsArgument: 2)], reason: reason),
-            SeccompRule("statx", .allow, reason: "read-paths: file metadata"),
-            SeccompRule("getdents64", .allow, reason: "read-paths: list granted directories"),
-            SeccompRule("readlinkat", .allow, reason: "read-paths: resolve symlinks"),
-            SeccompRule("readlink", .allow, reason: "read-paths: resolve symlinks"),
-            SeccompRule("faccessat2", .allow, reason: "read-paths: check access"),
-            SeccompRule("faccessat", .allow, reason: "read-paths: check access"),
-            SeccompRule("access", .allow, reason: "read-paths: check access"),
+            SeccompRule("statx", .allow, reason: "\(label): file metadata"),
+            SeccompRule("getdents64", .allow, reason: "\(label): list granted directories"),
+            SeccompRule("readlinkat", .allow, reason: "\(label): resolve symlinks"),
+            SeccompRule("readlink", .allow, reason: "\(label): resolve symlinks"),
+            SeccompRule("faccessat2", .allow, reason: "\(label): check access"),
+            SeccompRule("faccessat", .allow, reason: "\(label): check access"),
+            SeccompRule("access", .allow, reason: "\(label): check access"),
         ]
+    }
+
+    /// Creating and changing files for `write-paths`, in both stages: seccomp
+    /// lets the calls through, Landlock decides where they may act.
+    static func writePaths(granted: Bool) -> [SeccompRule] {
+        guard granted else { return [] }
+        let confined = "Landlock confines it below the granted directories"
+        var rules: [SeccompRule] = [
+            SeccompRule("openat", .allow, when: [noTemporaryFile(flagsArgument: 2)],
+                        reason: "write-paths: open for writing, create, truncate, append (never O_TMPFILE: unnamed files); \(confined)"),
+            SeccompRule("open", .allow, when: [noTemporaryFile(flagsArgument: 1)],
+                        reason: "write-paths: legacy open for writing (never O_TMPFILE); \(confined)"),
+            SeccompRule("creat", .allow, reason: "write-paths: legacy create; \(confined)"),
+        ]
+        let groups: [([String], String)] = [
+            (["write", "writev", "pwrite64", "pwritev", "pwritev2"],
+             "write-paths: write to any descriptor the plugin holds (files it opened; Landlock checked the open)"),
+            (["fsync", "fdatasync"], "write-paths: flush written files to disk"),
+            (["ftruncate"], "write-paths: truncate an open file (Landlock TRUNCATE checked at open, ABI ≥ 3)"),
+            (["mkdir", "mkdirat"], "write-paths: create directories; \(confined)"),
+            (["rename", "renameat", "renameat2"], "write-paths: rename (atomic replace of an output file); \(confined)"),
+            (["unlink", "unlinkat", "rmdir"], "write-paths: remove files and directories (temporary and stale outputs); \(confined)"),
+        ]
+        rules += groups.flatMap { names, reason in names.map { SeccompRule($0, .allow, reason: reason) } }
+        return rules
     }
 
     static func network(granted: Bool) -> [SeccompRule] {

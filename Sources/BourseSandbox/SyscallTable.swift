@@ -111,7 +111,9 @@ public struct SyscallTable: Hashable, Sendable, Codable {
         }
         func permissions(_ p: PluginPermissions) -> String {
             "{\"network\":\(p.network),\"threads\":\(p.threads),\"execMemory\":\(p.execMemory),"
-                + "\"readPaths\":[\(p.readPaths.map(string).joined(separator: ","))]}"
+                + "\"readPaths\":[\(p.readPaths.map(string).joined(separator: ","))],"
+                + "\"writePaths\":[\(p.writePaths.map(string).joined(separator: ","))],"
+                + "\"readPathsUnscoped\":\(p.readPathsUnscoped),\"writePathsUnscoped\":\(p.writePathsUnscoped)}"
         }
         func condition(_ c: ArgumentCondition) -> String {
             let value: String

@@ -14,7 +14,12 @@ struct ProbeAction {
         ("socket-tcp", "socket(AF_INET, SOCK_STREAM)"), ("socket-udp", "socket(AF_INET6, SOCK_DGRAM)"),
         ("socket-unix", "socket(AF_UNIX, SOCK_STREAM)"), ("socket-raw", "socket(AF_INET, SOCK_RAW, ICMP)"),
         ("connect-localhost PORT", "TCP connect to 127.0.0.1:PORT"), ("open-read PATH", "open read-only and read"),
-        ("open-write PATH", "open O_WRONLY|O_CREAT|O_TRUNC"), ("write-fd", "write to a /dev/null descriptor opened before the filters"),
+        ("open-write PATH", "open O_WRONLY|O_CREAT|O_TRUNC"),
+        ("write-file PATH", "create/truncate, write, fsync, ftruncate, close (what an exporter does)"),
+        ("append PATH", "open O_WRONLY|O_APPEND (no O_CREAT) and write"), ("mkdir PATH", "mkdir(PATH, 0755)"),
+        ("rename FROM TO", "rename(FROM, TO)"), ("unlink PATH", "unlink(PATH)"), ("rmdir PATH", "rmdir(PATH)"),
+        ("tmpfile DIR", "open(DIR, O_TMPFILE|O_WRONLY)"), ("list-dir PATH", "opendir + readdir"),
+        ("write-fd", "write to a /dev/null descriptor opened before the filters"),
         ("fork", "fork()"), ("exec PATH", "execv(PATH)"), ("ptrace-parent", "PTRACE_ATTACH the parent (refused without a filter)"),
         ("mount", "mount a tmpfs on a missing directory"), ("keyctl", "KEYCTL_GET_KEYRING_ID"), ("thread", "pthread_create + join"),
         ("dispatch", "DispatchQueue.global().async + semaphore"), ("print", "print a line"),
@@ -27,18 +32,22 @@ struct ProbeAction {
     ]
 
     let name: String
-    let argument: String?
+    /// The arguments after the action's name (as many as its usage names).
+    let arguments: [String]
+    /// The first argument.
+    var argument: String? { arguments.first }
     let parentPID = getppid()
     var devNull: Int32 = -1
 
     /// Validates the name and argument.
-    init(name: String, argument: String?) throws {
+    init(name: String, arguments: [String]) throws {
         guard let entry = Self.usage.first(where: { $0.0.split(separator: " ").first.map(String.init) == name }) else {
             throw ProbeUsageError("unknown action '\(name)'")
         }
-        if entry.0.contains(" ") && argument == nil { throw ProbeUsageError("action '\(name)' needs an argument") }
+        let needed = entry.0.split(separator: " ").count - 1
+        if arguments.count < needed { throw ProbeUsageError("action '\(name)' needs \(needed) argument(s)") }
         self.name = name
-        self.argument = argument
+        self.arguments = Array(arguments.prefix(needed))
     }
 
     /// Work that must happen before the filters (descriptors the action needs).
@@ -61,6 +70,25 @@ struct ProbeAction {
             return check(Int32(read(fd, &buffer, buffer.count)))
         case "open-write": return check(open(argument!, O_WRONLY | O_CREAT | O_TRUNC, 0o644))
         case "write-fd": return check(Int32(write(devNull, "x", 1)))
+        case "write-file": return writeFile(argument!)
+        case "append":
+            let fd = open(argument!, O_WRONLY | O_APPEND)
+            guard fd >= 0 else { return errnoText(errno) }
+            defer { close(fd) }
+            return check(Int32(write(fd, "more\n", 5)))
+        case "mkdir": return check(mkdir(argument!, 0o755))
+        case "rename": return check(rename(arguments[0], arguments[1]))
+        case "unlink": return check(unlink(argument!))
+        case "rmdir": return check(rmdir(argument!))
+        case "tmpfile":
+            return check(open(argument!, Int32(LinuxConstants.O_TMPFILE_BIT) | O_DIRECTORY | O_WRONLY, 0o600))
+        case "list-dir":
+            guard let directory = opendir(argument!) else { return errnoText(errno) }
+            defer { closedir(directory) }
+            var count = 0
+            while readdir(directory) != nil { count += 1 }
+            print("entries: \(count)")
+            return "ok"
         case "fork":
             let pid = fork()
             if pid == 0 { _exit(0) }
@@ -109,6 +137,20 @@ struct ProbeAction {
     }
 
     private func check(_ rc: Int32) -> String { rc >= 0 ? "ok" : errnoText(errno) }
+
+    /// The exporter sequence; the first failing call's errno, named.
+    private func writeFile(_ path: String) -> String {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return errnoText(errno) }
+        defer { close(fd) }
+        let line = "time,price\n1,2\n"
+        guard write(fd, line, line.utf8.count) == line.utf8.count else { return "write: " + errnoText(errno) }
+        guard pwrite(fd, "3", 1, Int(line.utf8.count) - 2) == 1 else { return "pwrite64: " + errnoText(errno) }
+        guard fsync(fd) == 0 else { return "fsync: " + errnoText(errno) }
+        guard fdatasync(fd) == 0 else { return "fdatasync: " + errnoText(errno) }
+        guard ftruncate(fd, off_t(line.utf8.count)) == 0 else { return "ftruncate: " + errnoText(errno) }
+        return "ok"
+    }
 
     private func raw(_ syscall: String, _ a0: Int, _ a1: Int, _ a2: Int = 0, _ a3: Int = 0) -> String {
         guard let number = SeccompPolicy.syscallNumber(syscall) else { return "unknown-syscall" }

@@ -4,11 +4,12 @@
 //
 //   bourse-sandbox-probe [--stage none|loader|strict] [--permissions LIST]
 //       [--limits as=4G,cpu=60,nofile=256,core=0 | none] [--create JSON] [--poll N]
-//       [--report-memory] [--thread-before-strict] ACTION [ARG]
+//       [--report-memory] [--thread-before-strict] ACTION [ARG...]
 //   bourse-sandbox-probe --print-policy [--format text|markdown|markdown-diff|json] [--permissions LIST] [--stage S]
 //
-// Order, as in the worker: limits → loader filter → (dlopen + create) →
-// Landlock (read-paths) + strict filter → action.
+// Order, as in the worker (WorkerSandbox): checks → limits → Landlock
+// write layer (write-paths) → loader filter → (dlopen + create) → Landlock
+// (read-paths/write-paths) + strict filter → action.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -69,7 +70,7 @@ struct ProbeOptions {
 
 func usage() -> String {
     var lines = ["usage: bourse-sandbox-probe [--stage none|loader|strict] [--permissions LIST] [--limits LIST|none]",
-                 "                            [--create JSON] [--poll N] [--report-memory] [--thread-before-strict] ACTION [ARG]",
+                 "                            [--create JSON] [--poll N] [--report-memory] [--thread-before-strict] ACTION [ARG...]",
                  "       bourse-sandbox-probe --print-policy [--format text|markdown|markdown-diff|json] [--permissions LIST] [--stage S]",
                  "actions:"]
     lines += ProbeAction.usage.map { "  \($0.0)" + String(repeating: " ", count: max(1, 24 - $0.0.count)) + $0.1 }
@@ -120,7 +121,7 @@ if options.printPolicy {
 guard let actionName = options.positional.first else { fputs(usage(), stderr); exit(64) }
 var action: ProbeAction
 do {
-    action = try ProbeAction(name: actionName, argument: options.positional.dropFirst().first)
+    action = try ProbeAction(name: actionName, arguments: Array(options.positional.dropFirst()))
 } catch let error as ProbeUsageError {
     fail(error.message, status: 64)
 }
@@ -132,9 +133,12 @@ let statusFD = options.reportMemory ? open("/proc/self/status", O_RDONLY | O_CLO
 
 var plugin: LoadedPlugin?
 do {
-    try options.limits.apply()
-    if options.stage != "none" {
-        try SeccompPolicy(stage: .loader, permissions: options.permissions).apply()
+    if options.stage == "none" {
+        try options.limits.apply()
+    } else {
+        // Validation (no bare read-paths/write-paths, paths exist, Landlock
+        // present), limits, the write-paths Landlock layer, the loader filter.
+        try WorkerSandbox.enterLoaderStage(permissions: options.permissions, limits: options.limits)
     }
     if actionName == "dlopen" {
         plugin = LoadedPlugin.load(action.argument!)

@@ -82,6 +82,94 @@ struct ContainmentTests {
         #expect(!FileManager.default.fileExists(atPath: directory.file("granted/new.txt")))
     }
 
+    @Test("write-paths: create, write, mkdir, rename and unlink inside; EACCES outside; EPERM without the permission")
+    func writePaths() throws {
+        guard Probe.landlockAvailable else { return }
+        let directory = TemporaryDirectory(prefix: "bourse-sandbox-write")
+        let other = TemporaryDirectory(prefix: "bourse-sandbox-other")
+        let out = directory.file("out")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let secret = try other.write("secret.txt", "secret\n")
+        let granted = "write-paths:" + out
+
+        // Inside the granted directory: the exporter's whole sequence works, in both stages.
+        for stage in ["strict", "loader"] {
+            #expect(try Probe.run(["write-file", out + "/\(stage).csv"], stage: stage, permissions: granted).result == "ok")
+        }
+        #expect(try String(contentsOfFile: out + "/strict.csv", encoding: .utf8) == "time,price\n1,3\n")
+        #expect(try Probe.run(["mkdir", out + "/sub"], permissions: granted).result == "ok")
+        #expect(try Probe.run(["write-file", out + "/sub/a.csv"], permissions: granted).result == "ok")
+        #expect(try Probe.run(["append", out + "/sub/a.csv"], permissions: granted).result == "ok")
+        #expect(try Probe.run(["rename", out + "/sub/a.csv", out + "/b.csv"], permissions: granted).result == "ok")
+        #expect(try Probe.run(["open-read", out + "/b.csv"], permissions: granted).result == "ok")
+        #expect(try Probe.run(["list-dir", out], permissions: granted).result == "ok")
+        #expect(try Probe.run(["unlink", out + "/b.csv"], permissions: granted).result == "ok")
+        #expect(try Probe.run(["rmdir", out + "/sub"], permissions: granted).result == "ok")
+        #expect(FileManager.default.fileExists(atPath: out + "/strict.csv"))
+        #expect(!FileManager.default.fileExists(atPath: out + "/b.csv") && !FileManager.default.fileExists(atPath: out + "/sub"))
+        // Unnamed files are refused by seccomp.
+        #expect(try Probe.run(["tmpfile", out], permissions: granted).result == Probe.eperm)
+
+        // Outside: Landlock answers EACCES, for writes (both stages) and, after loading, for reads.
+        for stage in ["strict", "loader"] {
+            #expect(try Probe.run(["write-file", other.file("x.csv")], stage: stage, permissions: granted).result == Probe.eacces)
+            #expect(try Probe.run(["mkdir", other.file("d")], stage: stage, permissions: granted).result == Probe.eacces)
+            #expect(try Probe.run(["append", secret], stage: stage, permissions: granted).result == Probe.eacces)
+            #expect(try Probe.run(["unlink", secret], stage: stage, permissions: granted).result == Probe.eacces)
+            #expect(try Probe.run(["rename", out + "/strict.csv", other.file("moved.csv")], stage: stage, permissions: granted).result == Probe.eacces)
+        }
+        #expect(try Probe.run(["open-read", secret], permissions: granted).result == Probe.eacces)
+        #expect(try Probe.run(["open-read", "/etc/hostname"], permissions: granted).result == Probe.eacces)
+        #expect(try Probe.run(["list-dir", other.path], permissions: granted).result == Probe.eacces)
+        #expect(!FileManager.default.fileExists(atPath: other.file("x.csv")) && !FileManager.default.fileExists(atPath: other.file("d")))
+        #expect(try String(contentsOfFile: secret, encoding: .utf8) == "secret\n")
+
+        // read-paths next to write-paths: reading there works, writing there does not.
+        let both = "read-paths:\(other.path),\(granted)"
+        #expect(try Probe.run(["open-read", secret], permissions: both).result == "ok")
+        #expect(try Probe.run(["write-file", other.file("y.csv")], permissions: both).result == Probe.eacces)
+        #expect(try Probe.run(["write-file", out + "/c.csv"], permissions: both).result == "ok")
+
+        // Without write-paths, writes are denied by seccomp (EPERM), with or without read-paths.
+        for permissions in ["none", "read-paths:" + out] {
+            for action in [["write-file", out + "/n.csv"], ["mkdir", out + "/n"], ["rename", out + "/strict.csv", out + "/r.csv"],
+                           ["unlink", out + "/strict.csv"]] {
+                #expect(try Probe.run(action, permissions: permissions).result == Probe.eperm, "\(permissions) \(action)")
+            }
+        }
+        #expect(FileManager.default.fileExists(atPath: out + "/strict.csv") && !FileManager.default.fileExists(atPath: out + "/n.csv"))
+    }
+
+    @Test("a bare write-paths or read-paths is refused by the worker-side entry point, before anything runs")
+    func barePathsRefused() throws {
+        for permissions in ["write-paths", "read-paths", "threads,write-paths"] {
+            for stage in ["loader", "strict"] {
+                let outcome = try Probe.run(["print"], stage: stage, permissions: permissions)
+                #expect(outcome.status == 2 && outcome.result == nil, "\(outcome)")
+                #expect(outcome.process.stderr.contains("granted without paths"), "\(outcome)")
+            }
+        }
+        guard Probe.landlockAvailable else { return }
+        let missing = try Probe.run(["print"], permissions: "write-paths:/nonexistent-bourse-out")
+        #expect(missing.status == 2 && missing.process.stderr.contains("/nonexistent-bourse-out"), "\(missing)")
+    }
+
+    @Test("csv-export writes its files below write-paths and nowhere else")
+    func csvExport() throws {
+        guard Probe.landlockAvailable, let plugin = Probe.firstPartyPlugin("csv-export") else { return }
+        let directory = TemporaryDirectory(prefix: "bourse-sandbox-export")
+        let out = directory.file("out")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let inside = try Probe.run(["dlopen", plugin], permissions: "write-paths:" + out,
+                                   extra: ["--create", #"{"path":"\#(out)/deep/dir/bars.csv"}"#])
+        #expect(inside.result == "ok" && inside.line("plugin: ")?.contains("failed") == false, "\(inside)")
+        #expect(FileManager.default.fileExists(atPath: out + "/deep/dir/bars.csv"), "\(inside)")
+        let outside = try Probe.run(["dlopen", plugin], permissions: "write-paths:" + out,
+                                    extra: ["--create", #"{"path":"\#(directory.path)/elsewhere/bars.csv"}"#])
+        #expect(outside.line("plugin: ")?.contains("Permission denied") == true, "\(outside)")
+        #expect(!FileManager.default.fileExists(atPath: directory.file("elsewhere")))
+    }
+
     @Test("read-paths: a missing path or a thread started before the strict stage stops the worker")
     func readPathsRefusals() throws {
         guard Probe.landlockAvailable else { return }

@@ -16,6 +16,69 @@ struct ParsingAndPrintingTests {
         #expect(permissions.permissions == [.network, .threads, .readPaths(["/data", "/etc/zoneinfo"]), .execMemory])
     }
 
+    @Test("write-paths parses, prints back and round-trips, alone and with the others")
+    func parseWritePaths() throws {
+        let permissions = try PluginPermissions.parse("write-paths:/out:/tmp/x, read-paths:/data,network,write-paths:/out")
+        #expect(permissions.writePaths == ["/out", "/tmp/x"])
+        #expect(permissions.readPaths == ["/data"])
+        #expect(!permissions.readPathsUnscoped && !permissions.writePathsUnscoped && !permissions.hasUnscopedPaths)
+        #expect(permissions.description == "network,read-paths:/data,write-paths:/out:/tmp/x")
+        #expect(try PluginPermissions.parse(permissions.description) == permissions)
+        #expect(permissions.permissions == [.network, .readPaths(["/data"]), .writePaths(["/out", "/tmp/x"])])
+        #expect(PluginPermissions(permissions.permissions) == permissions)
+        #expect(PluginPermission.writePaths(["/a", "/b"]).description == "write-paths:/a:/b")
+        #expect(try PluginPermissions.parse("write-paths:/o").requestsWritePaths)
+        #expect(PluginPermissions(writePaths: ["/o", "/o"]).writePaths == ["/o"])
+        try PluginPermissions(readPaths: ["/data"], writePaths: ["/out"]).requireConcretePaths()
+    }
+
+    @Test("a bare read-paths or write-paths is a request without scope, distinct from one with paths")
+    func parseBarePaths() throws {
+        let bare = try PluginPermissions.parse("write-paths,read-paths,threads")
+        #expect(bare.readPathsUnscoped && bare.writePathsUnscoped && bare.hasUnscopedPaths)
+        #expect(bare.readPaths.isEmpty && bare.writePaths.isEmpty)
+        #expect(bare.requestsReadPaths && bare.requestsWritePaths)
+        #expect(bare.description == "threads,read-paths,write-paths")
+        #expect(try PluginPermissions.parse(bare.description) == bare)
+        #expect(bare.permissions == [.threads, .readPaths([]), .writePaths([])])
+        #expect(PluginPermissions([.writePaths([])]) == (try PluginPermissions.parse("write-paths")))
+        #expect(try PluginPermissions.parse("write-paths:") == (try PluginPermissions.parse("write-paths")))
+        #expect(bare != (try PluginPermissions.parse("threads,read-paths:/x,write-paths:/y")))
+        // Paths given later (the host's effective grant) replace the bare request.
+        let scoped = try PluginPermissions.parse("write-paths,write-paths:/out")
+        #expect(!scoped.writePathsUnscoped && scoped.writePaths == ["/out"] && !scoped.hasUnscopedPaths)
+        #expect(scoped == (try PluginPermissions.parse("write-paths:/out")))
+        #expect(!PluginPermissions.none.requestsReadPaths && !PluginPermissions.none.requestsWritePaths)
+        // Codable keeps the distinction; JSON without the new keys still decodes.
+        let decoded = try JSONDecoder().decode(PluginPermissions.self, from: JSONEncoder().encode(bare))
+        #expect(decoded == bare)
+        let old = #"{"network":true,"threads":false,"execMemory":false,"readPaths":["/data"]}"#
+        #expect(try JSONDecoder().decode(PluginPermissions.self, from: Data(old.utf8))
+                == PluginPermissions(network: true, readPaths: ["/data"]))
+    }
+
+    @Test("the worker-side check refuses a bare read-paths/write-paths and bad paths, naming them", arguments: [
+        ("write-paths", BourseError.Code.invalidValue, "write-paths"),
+        ("read-paths,write-paths:/tmp", BourseError.Code.invalidValue, "read-paths"),
+        ("write-paths:/nonexistent-bourse-out", BourseError.Code.fileNotFound, "/nonexistent-bourse-out"),
+        ("read-paths:/nonexistent-bourse-in", BourseError.Code.fileNotFound, "/nonexistent-bourse-in"),
+    ])
+    func workerRefusals(list: String, code: BourseError.Code, input: String) throws {
+        let permissions = try PluginPermissions.parse(list)
+        guard code == .invalidValue || Probe.landlockAvailable else { return }
+        do {
+            try WorkerSandbox.validate(permissions: permissions)
+            Issue.record("'\(list)' should be refused")
+        } catch let error as BourseError {
+            #expect(error.code == code, "\(error)")
+            #expect(error.input == input, "\(error)")
+        }
+        // A relative path set directly (bypassing parse) is refused too.
+        var relative = PluginPermissions.none
+        relative.writePaths = ["out"]
+        #expect(throws: BourseError.self) { try WorkerSandbox.validate(permissions: relative) }
+    }
+
     @Test("empty, none and repeated items")
     func parseEdgeCases() throws {
         #expect(try PluginPermissions.parse("") == .none)
@@ -30,8 +93,11 @@ struct ParsingAndPrintingTests {
         ("netwrk", "netwrk", "did you mean 'network'"),
         ("threads,sockets", "sockets", "unknown permission 'sockets'"),
         ("network:yes", "network:yes", "takes no argument"),
-        ("read-paths", "read-paths", "needs at least one path"),
         ("read-paths:data", "data", "not an absolute path"),
+        ("write-paths:out", "out", "not an absolute path"),
+        ("write-paths:/out/../etc", "/out/../etc", "'..'"),
+        ("write-path:/out", "write-path", "did you mean 'write-paths'"),
+        ("write-paths:/out,none", "none", "cannot be combined"),
         ("read-paths:/data/../etc", "/data/../etc", "'..'"),
         ("none,network", "none", "cannot be combined"),
     ])
@@ -69,7 +135,7 @@ struct ParsingAndPrintingTests {
 
     @Test("the table prints every rule as text, Markdown and JSON")
     func table() throws {
-        let permissions = try PluginPermissions.parse("network,read-paths:/data")
+        let permissions = try PluginPermissions.parse("network,read-paths:/data,write-paths:/out")
         let table = SyscallTable(permissions: permissions)
         #expect(table.stages.map(\.stage) == [.loader, .strict])
         let text = table.text()
@@ -108,7 +174,7 @@ struct ParsingAndPrintingTests {
     func documentationIsCurrent() throws {
         let document = try String(contentsOfFile: TestPaths.repositoryRoot + "/docs/security.md", encoding: .utf8)
         #expect(document.contains(SyscallTable(permissions: .none).markdown()), "regenerate with bourse-sandbox-probe --print-policy --format markdown")
-        for permission in ["network", "threads", "read-paths:/data", "exec-memory"] {
+        for permission in ["network", "threads", "read-paths:/data", "write-paths:/out", "exec-memory"] {
             let table = SyscallTable(permissions: try PluginPermissions.parse(permission), stages: [.strict])
             let difference = table.markdownDifferences(from: SyscallTable(permissions: .none, stages: [.strict]))
             #expect(document.contains(difference), "regenerate the \(permission) difference with --format markdown-diff")
@@ -121,5 +187,8 @@ struct ParsingAndPrintingTests {
         #expect(outcome.status == 0)
         let table = try JSONDecoder().decode(SyscallTable.self, from: Data(outcome.process.stdout.utf8))
         #expect(table == SyscallTable(permissions: PluginPermissions([.threads, .execMemory])))
+        let bare = try Probe.run(["--print-policy", "--format", "json", "--permissions", "write-paths,read-paths:/x"])
+        let bareTable = try JSONDecoder().decode(SyscallTable.self, from: Data(bare.process.stdout.utf8))
+        #expect(bareTable.permissions.writePathsUnscoped && bareTable.permissions.readPaths == ["/x"])
     }
 }

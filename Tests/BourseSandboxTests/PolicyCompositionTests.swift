@@ -5,10 +5,10 @@ import Testing
 import Glibc
 #endif
 
-/// Every combination of the four permissions (read-paths with one path).
-let allPermissionSets: [PluginPermissions] = (0..<16).map { bits in
+/// Every combination of the five permissions (read-paths and write-paths with one path).
+let allPermissionSets: [PluginPermissions] = (0..<32).map { bits in
     PluginPermissions(network: bits & 1 != 0, threads: bits & 2 != 0, execMemory: bits & 4 != 0,
-                      readPaths: bits & 8 != 0 ? ["/data"] : [])
+                      readPaths: bits & 8 != 0 ? ["/data"] : [], writePaths: bits & 16 != 0 ? ["/out"] : [])
 }
 
 /// The calls that must kill the process in every stage, whatever the permissions.
@@ -115,6 +115,41 @@ struct PolicyCompositionTests {
             #expect(UInt64(flags) & LinuxConstants.openWriteMask != 0, "flags \(flags)")
         }
         #expect(policy.unconditionalAction(for: "getdents64") == .allow)
+    }
+
+    @Test("write-paths allows writing opens (never O_TMPFILE), writes, mkdir, rename, unlink, fsync, ftruncate in both stages")
+    func writePaths() {
+        let writes = PluginPermissions(writePaths: ["/out"])
+        for policy in SeccompPolicy.stages(for: writes) {
+            for name in ["write", "writev", "pwrite64", "fsync", "fdatasync", "ftruncate", "mkdir", "mkdirat", "rename",
+                         "renameat", "renameat2", "unlink", "unlinkat", "rmdir", "creat", "statx", "getdents64"] {
+                #expect(policy.unconditionalAction(for: name) == .allow, "\(policy.stage): \(name)")
+            }
+            let tmpfile = ArgumentCondition(argument: 2, name: "flags", .maskedEqual, .constant(0),
+                                            mask: LinuxConstants.O_TMPFILE_BIT, text: "flags & __O_TMPFILE == 0")
+            #expect(policy.rules(for: "openat").contains { $0.action == .allow && $0.conditions == [tmpfile] }, "\(policy.stage)")
+            #expect(policy.rules(for: "openat").allSatisfy { !$0.conditions.isEmpty }, "openat is never unconditional")
+            #expect(policy.rules(for: "open").contains { $0.action == .allow && $0.conditions.first?.argument == 1
+                && $0.conditions.first?.mask == LinuxConstants.O_TMPFILE_BIT })
+            #expect(policy.unconditionalAction(for: "openat2") == .errno(ENOSYS))
+            for name in ["fchmod", "fchmodat", "fchown", "chmod", "link", "linkat", "symlink", "symlinkat", "mknod",
+                         "mknodat", "truncate", "utimensat", "socket", "execve"] {
+                #expect(policy.unconditionalAction(for: name) == .errno(EPERM), "\(policy.stage): \(name)")
+            }
+            let landlock = policy.unconditionalAction(for: "landlock_restrict_self")
+            #expect(landlock == (policy.stage == .loader ? .allow : .errno(EPERM)))
+        }
+        // O_WRONLY|O_CREAT|O_TRUNC|O_APPEND pass the O_TMPFILE test; O_TMPFILE does not.
+        #expect(UInt64(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_DIRECTORY) & LinuxConstants.O_TMPFILE_BIT == 0)
+        #expect((LinuxConstants.O_TMPFILE_BIT | UInt64(O_DIRECTORY)) & LinuxConstants.O_TMPFILE_BIT != 0 && LinuxConstants.O_TMPFILE_BIT == 0o20000000)
+        // Without write-paths nothing of this is allowed (read-paths stays read-only).
+        for permissions in [PluginPermissions.none, PluginPermissions(readPaths: ["/data"])] {
+            let strict = SeccompPolicy(stage: .strict, permissions: permissions)
+            for name in ["mkdir", "mkdirat", "rename", "renameat2", "unlinkat", "fsync", "ftruncate", "pwrite64", "creat"] {
+                #expect(strict.unconditionalAction(for: name) == .errno(EPERM), "\(permissions): \(name)")
+            }
+            #expect(strict.rules(for: "openat").allSatisfy { $0.action != .allow || $0.conditions.first?.mask == LinuxConstants.openWriteMask })
+        }
     }
 
     @Test("threads allows clone of threads only; exec-memory allows PROT_EXEC")

@@ -17,7 +17,8 @@
  *              "per_poll" per poll (default 64), sleeping "delay_us" per poll;
  *              "instrument" (default "TEST").
  *   indicator: republishes each bar's close as a one-value values message
- *              (field "close"), same instrument and event time.
+ *              (field "close"), same instrument and event time, and echoes
+ *              every bytes message unchanged (for benchmarks).
  *   exporter:  counts messages and checks per-topic sequence order; at stop
  *              writes "count=N gaps=G\n" to "out" (if given).
  *   any kind:  "reject": true makes create fail with a message;
@@ -185,8 +186,22 @@ static int32_t fx_on_messages(void *self, const bourse_message *const *messages,
         values_message *out = calloc(count, sizeof *out);
         const bourse_message **pointers = calloc(count, sizeof *pointers);
         size_t n = 0;
+        const bourse_message *echo[256];
+        size_t echoed = 0;
         for (size_t i = 0; i < count; i++) {
             const bourse_message *m = messages[i];
+            if (m->type == BOURSE_MSG_BYTES && m->payload_len <= 256) {
+                static _Alignas(8) unsigned char storage[256][sizeof(bourse_message) + 256];
+                memcpy(storage[echoed], m, sizeof(bourse_message) + m->payload_len);
+                ((bourse_message *)storage[echoed])->topic_id = f->output;
+                echo[echoed] = (const bourse_message *)storage[echoed];
+                echoed++;
+                if (echoed == 256) {
+                    if (f->host->publish(f->node, echo, echoed, error) != BOURSE_OK) { free(pointers); free(out); return BOURSE_ERROR; }
+                    echoed = 0;
+                }
+                continue;
+            }
             if (m->type != BOURSE_MSG_BAR) continue;
             const bourse_bar *bar = bourse_message_payload(m);
             out[n].header.type = BOURSE_MSG_VALUES;
@@ -200,6 +215,7 @@ static int32_t fx_on_messages(void *self, const bourse_message *const *messages,
             n++;
         }
         int32_t status = n ? f->host->publish(f->node, pointers, n, error) : BOURSE_OK;
+        if (status == BOURSE_OK && echoed) status = f->host->publish(f->node, echo, echoed, error);
         free(pointers);
         free(out);
         if (status != BOURSE_OK) return status;
