@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import BourseCore
+import BourseGraph
 import BourseRuntime
 import BourseTestSupport
 import Foundation
@@ -9,8 +10,8 @@ import Testing
 
 @Suite("Demo graph with the first-party plugins", .serialized)
 struct DemoGraphTests {
-    @Test("docs/examples/demo/graph.yaml runs on the bundled data and writes every message")
-    func demo() throws {
+    /// Runs the demo graph with `isolation` into a fresh directory; returns the summary and the directory.
+    func runDemo(_ isolation: Isolation) throws -> (RunSummary, TemporaryDirectory) {
         let pluginDirectory = TestPaths.firstPartyPluginDirectory
         try #require(FileManager.default.fileExists(atPath: pluginDirectory + "/libbourse-csv-bars.so"),
                      "build the first-party plugins first: swift build --package-path Plugins")
@@ -20,13 +21,20 @@ struct DemoGraphTests {
         var options = RuntimeOptions()
         options.pluginPath = [pluginDirectory]
         options.logLevel = .error
-        options.isolation = .inProcess
+        options.isolation = isolation
+        options.workerExecutable = TestPaths.buildDirectory + "/bourse-worker"
         let (built, diagnostics) = GraphBuilder.build(fileAt: TestPaths.repositoryRoot + "/docs/examples/demo/graph.yaml", options: options)
         let graph = try #require(built, "\(diagnostics)")
         #expect(diagnostics.isEmpty)
         let summary = GraphRunner(graph: graph).run()
         graph.destroy()
-        #expect(summary.succeeded)
+        return (summary, out)
+    }
+
+    @Test("docs/examples/demo/graph.yaml runs sandboxed (the default) on the bundled data and writes every message")
+    func demo() throws {
+        let (summary, out) = try runDemo(.sandboxed)
+        #expect(summary.succeeded, "\(summary.nodes.map { "\($0.id): \($0.failure ?? "ok")" })")
         let byID = Dictionary(uniqueKeysWithValues: summary.nodes.map { ($0.id, $0.statistics) })
         // 5849 SPY and 3964 QQQ daily bars; EMA(20) starts at bar 20, RSI(14) at bar 15.
         #expect(byID["spy"]?.messagesOut == 5849)
@@ -42,5 +50,17 @@ struct DemoGraphTests {
         #expect(spy[1].hasPrefix("1998-01-02T05:00:00Z,bars.SPY.1d,SPY,97.31,97.53,96.53,97.36,"))
         let ema = try String(contentsOfFile: out.file("indicators.ema20.csv"), encoding: .utf8).split(separator: "\n")
         #expect(ema.first == "time,topic,instrument,ema20")
+    }
+
+    @Test("sandboxed and in-process runs of the demo write the same rows")
+    func sandboxedMatchesInProcess() throws {
+        let (sandboxed, a) = try runDemo(.sandboxed)
+        let (inProcess, b) = try runDemo(.inProcess)
+        #expect(sandboxed.succeeded && inProcess.succeeded)
+        for file in ["bars.QQQ.1d.csv", "bars.SPY.1d.csv", "indicators.ema20.csv", "indicators.rsi14.csv"] {
+            let rowsA = try String(contentsOfFile: a.file(file), encoding: .utf8).split(separator: "\n").sorted()
+            let rowsB = try String(contentsOfFile: b.file(file), encoding: .utf8).split(separator: "\n").sorted()
+            #expect(rowsA == rowsB, "\(file)")
+        }
     }
 }
