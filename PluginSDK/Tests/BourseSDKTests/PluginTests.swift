@@ -301,7 +301,9 @@ struct PluginTests {
         let descriptor = first.assumingMemoryBound(to: bourse_plugin_descriptor.self).pointee
         #expect(descriptor.struct_size == UInt32(MemoryLayout<bourse_plugin_descriptor>.size))
         #expect(descriptor.abi_major == 1)
-        #expect(descriptor.abi_minor == 0)
+        #expect(descriptor.abi_minor == UInt16(BOURSE_ABI_MINOR))
+        #expect(descriptor.abi_minor == 1)
+        #expect(descriptor.permissions == nil)
         #expect(descriptor.kind == BOURSE_KIND_INDICATOR.rawValue)
         #expect(String(cString: descriptor.name) == "sma")
         #expect(String(cString: descriptor.version) == "0.3.1-beta.2+build.7")
