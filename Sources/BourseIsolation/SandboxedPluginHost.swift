@@ -95,7 +95,7 @@ enum WorkerSession {
                 }
             }
             if worker.hasEnded {
-                throw BourseError(.loadFailed, "plugin '\(label)': the sandboxed worker loading \(path) \(worker.ending!) (its constructors or loading broke the sandbox's rules)", input: path)
+                throw BourseError(.loadFailed, "plugin '\(label)': the sandboxed worker loading \(path) \(worker.endingDescription) (its constructors or loading broke the sandbox's rules)", input: path)
             }
             if Clock.monotonicNanoseconds() > deadline {
                 throw BourseError(.loadFailed, "plugin '\(label)': loading \(path) in a worker took more than \(options.startTimeoutNanoseconds / 1_000_000_000) s", input: path)

@@ -201,7 +201,7 @@ final class SandboxedPluginInstance: PluginInstance {
         do {
             try channel.send(kind, payload, timeoutNanoseconds: options.callTimeoutNanoseconds)
         } catch let error as BourseError {
-            throw WorkerFailure(description: worker?.hasEnded == true ? "\(worker!.ending!)" : error.message)
+            throw WorkerFailure(description: worker?.hasEnded == true ? worker!.endingDescription : error.message)
         }
     }
 
@@ -224,7 +224,7 @@ final class SandboxedPluginInstance: PluginInstance {
             }
             guard let frame else {
                 try publishPending()
-                if worker.hasEnded { throw WorkerFailure(description: "\(worker.ending!)") }
+                if worker.hasEnded { throw WorkerFailure(description: worker.endingDescription) }
                 if Clock.monotonicNanoseconds() > deadline {
                     throw WorkerFailure(description: "hung: \(kind) did not return within \(limit / 1_000_000) ms")
                 }

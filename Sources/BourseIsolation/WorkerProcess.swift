@@ -121,3 +121,46 @@ func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePo
     defer { for pointer in pointers { free(pointer) } }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
+
+import BourseSandbox
+
+extension WorkerProcess {
+    /// How the worker ended, with the forbidden system call named when the
+    /// kernel logged the seccomp kill (audit record type 1326 in /dev/kmsg,
+    /// readable by root).
+    var endingDescription: String {
+        guard let ending else { return "still running" }
+        guard case .signaled(SIGSYS) = ending, let record = KernelLog.seccompRecord(forProcess: pid) else {
+            return "\(ending)"
+        }
+        return "\(ending): it called \(record.callDescription)"
+    }
+}
+
+/// Reads the kernel log for seccomp audit records.
+enum KernelLog {
+    /// The last seccomp audit record of `pid`, if the kernel log has one and
+    /// this process may read it.
+    static func seccompRecord(forProcess pid: pid_t) -> SeccompAuditRecord? {
+        let fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var found: SeccompAuditRecord?
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        let marker = "pid=\(pid) "
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR || errno == EPIPE { continue }  // EPIPE: a record was overwritten
+                break  // EAGAIN: end of the log
+            }
+            if n == 0 { break }
+            let line = String(decoding: buffer[0..<n], as: UTF8.self)
+            guard line.contains("type=1326"), line.contains(marker) else { continue }
+            if let text = line.split(separator: ";", maxSplits: 1).last, let record = SeccompAuditRecord(line: String(text)) {
+                found = record
+            }
+        }
+        return found
+    }
+}
