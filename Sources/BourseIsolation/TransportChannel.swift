@@ -16,6 +16,11 @@ final class TransportChannel: FrameChannel {
         guard payload.count <= maximumPayload else {
             throw BourseError(.invalidMessage, "a \(kind) frame of \(payload.count) bytes exceeds the channel's \(maximumPayload)-byte frames", input: "\(kind)")
         }
+        // Fast path: room now (no clock read).
+        if let space = try channel.writer.reserve(payload.count, type: kind.rawValue) {
+            if payload.count > 0 { space.baseAddress!.copyMemory(from: payload.baseAddress!, byteCount: payload.count) }
+            return
+        }
         let deadline = Clock.monotonicNanoseconds() + timeoutNanoseconds
         while true {
             if let space = try channel.writer.reserve(payload.count, type: kind.rawValue) {

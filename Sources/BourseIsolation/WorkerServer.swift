@@ -79,8 +79,9 @@ final class WorkerServer {
             }
             switch kind {
             case .message:
+                // Space is given back once per batch, at `deliver` (the host
+                // sizes a batch to fit the ring).
                 stash(frame.payload)
-                channel.release()
             case .deliver:
                 channel.release()
                 try run { instance in
