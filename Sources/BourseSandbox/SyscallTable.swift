@@ -1,3 +1,5 @@
+import BourseCore
+
 /// The exact system-call table of a permission set, per stage: what
 /// `bourse plugin permissions PLUGIN` prints.
 ///
@@ -89,26 +91,7 @@ public struct SyscallTable: Hashable, Sendable, Codable {
     /// The JSON `JSONEncoder` would produce for this value (keys in
     /// declaration order, no whitespace), built without Foundation.
     public func json() -> String {
-        func string(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\t": out += "\\t"
-                case "\r": out += "\\r"
-                default:
-                    if scalar.value < 0x20 {
-                        let hex = String(scalar.value, radix: 16)
-                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                    } else {
-                        out.unicodeScalars.append(scalar)
-                    }
-                }
-            }
-            return out + "\""
-        }
+        func string(_ text: String) -> String { jsonQuoted(text) }
         func permissions(_ p: PluginPermissions) -> String {
             "{\"network\":\(p.network),\"threads\":\(p.threads),\"execMemory\":\(p.execMemory),"
                 + "\"readPaths\":[\(p.readPaths.map(string).joined(separator: ","))],"
