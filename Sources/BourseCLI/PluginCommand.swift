@@ -13,7 +13,7 @@ struct Plugin: ParsableCommand {
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a plugin .so and print its descriptor.",
-            discussion: "Runs the same checks as loading for a graph (ELF header, architecture, entry symbol, ABI version, function table) without creating an instance.")
+            discussion: "Runs the same checks as loading for a graph (ELF header, architecture, entry symbol, ABI version, function table) without creating an instance. The plugin is loaded in a sandboxed worker, never in this process.")
 
         @Argument(help: "Path to the plugin's .so file, or a plugin name to search for.", completion: .file(extensions: ["so"]))
         var plugin: String
@@ -39,7 +39,9 @@ struct Plugin: ParsableCommand {
         func run() throws {
             do {
                 let path = try PluginResolver.standard(graphPath: [], extra: pluginPath).resolve(plugin, graphDirectory: ".")
-                let info = try InProcessPluginHost().inspect(path: path, label: plugin)
+                // Loading runs the plugin's constructors: do it in a sandboxed worker.
+                let host = SandboxedPluginHost(options: SandboxOptions(workerExecutable: SandboxedPluginHost.defaultWorkerExecutable()))
+                let info = try host.inspect(path: path, label: plugin)
                 let report = Report(name: info.name, version: info.version, kind: info.kind.description, abi: info.abi.description,
                                     hostABI: ABIVersion.host.description, toolchain: info.toolchain, summary: info.summary,
                                     permissions: info.permissions, path: info.path)

@@ -84,6 +84,10 @@ enum WorkerSession {
                 case .result?:
                     let result = try CallResult(decoding: frame.payload)
                     guard result.status == Int32(BOURSE_OK.rawValue), let info else {
+                        // The worker's own check failed (ABI, descriptor...): keep its code and words.
+                        if let code = BourseError.Code(rawValue: result.errorCode) {
+                            throw BourseError(code, result.message, input: path)
+                        }
                         throw BourseError(.loadFailed, "plugin '\(label)': the sandboxed worker could not load \(path): \(result.message)", input: path)
                     }
                     return info

@@ -111,19 +111,23 @@ struct CallResult: Equatable {
     var code: Int32
     /// The error text (empty on success).
     var message: String
+    /// The worker-side `BourseError.Code` raw value, when the worker (not the plugin) failed.
+    var errorCode: String
 
     func encoded() -> [UInt8] {
         var e = WireEncoder()
         e.i32(status)
         e.i32(code)
         e.string(message)
+        e.string(errorCode)
         return e.bytes
     }
 
-    init(status: Int32, code: Int32 = 0, message: String = "") {
+    init(status: Int32, code: Int32 = 0, message: String = "", errorCode: String = "") {
         self.status = status
         self.code = code
         self.message = message
+        self.errorCode = errorCode
     }
 
     init(decoding bytes: UnsafeRawBufferPointer) throws {
@@ -131,6 +135,7 @@ struct CallResult: Equatable {
         status = try d.i32()
         code = try d.i32()
         message = try d.string()
+        errorCode = try d.string()
         try d.finish()
     }
 }

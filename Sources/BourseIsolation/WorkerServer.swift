@@ -46,7 +46,7 @@ final class WorkerServer {
                 try channel.send(.described, bytes: PluginInfoCodec.encode(library.info), timeoutNanoseconds: WorkerServices.sendTimeout)
                 try finish(CallResult(status: Int32(BOURSE_OK.rawValue)))
             } catch let error as BourseError {
-                try finish(CallResult(status: Int32(BOURSE_ERROR.rawValue), code: 1, message: error.message))
+                try finish(CallResult(status: Int32(BOURSE_ERROR.rawValue), code: 1, message: error.message, errorCode: error.code.rawValue))
             }
             return false
         }

@@ -492,8 +492,10 @@ typedef struct bourse_plugin_descriptor {
     /**
      * What the plugin needs beyond computing on messages when it runs in a
      * sandboxed worker: NULL or "" for nothing, else a comma-separated list
-     * of `network`, `threads`, `exec-memory`, `read-paths:/dir1:/dir2`.
-     * The graph must grant each one (node key `allow`). See docs/security.md.
+     * of `network`, `threads`, `exec-memory`, `read-paths[:/dir1:/dir2]`,
+     * `write-paths[:/dir1]`. A bare `read-paths`/`write-paths` means "the
+     * graph node decides where". The graph must grant each one (node key
+     * `allow`). See docs/security.md.
      */
     const char *permissions;
 } bourse_plugin_descriptor;
