@@ -153,12 +153,20 @@ extension Bench {
         var messages: Int = 2_000_000
         @Option(name: .customLong("payload-bytes"), help: "Payload size per message (at most 256 for the echo).")
         var payloadBytes: Int = 64
+        @Option(help: "Messages per delivered batch (a graph node's batch_size).")
+        var batch: Int = 256
         @Flag(help: "Print results as JSON.")
         var json = false
 
+        func validate() throws {
+            guard batch > 0, batch <= 65536, messages > 0, payloadBytes >= 0, payloadBytes <= 256 else {
+                throw ValidationError("--batch 1...65536, --messages > 0, --payload-bytes 0...256")
+            }
+        }
+
         func run() throws {
             let results = try WorkerBenchmark(echoPlugin: echo, sinkPlugin: sink, memoryPlugins: memoryPlugins,
-                                              messages: messages, payloadBytes: payloadBytes).run()
+                                              messages: messages, payloadBytes: payloadBytes, batchSize: batch).run()
             if json {
                 printJSON(results)
                 return
@@ -166,7 +174,7 @@ extension Bench {
             #if DEBUG
             printError("warning: this is a debug build; build with `swift build -c release` for real figures")
             #endif
-            print("plugin in a sandboxed worker vs in process: \(messages) messages of \(payloadBytes)-byte payload, batches of 256")
+            print("plugin in a sandboxed worker vs in process: \(messages) messages of \(payloadBytes)-byte payload, batches of \(batch)")
             let rows = results.figures.map { f in
                 [f.hosting, String(format: "%.2f M/s", f.oneWayPerSecond / 1e6), String(format: "%.2f M/s", f.roundTripPerSecond / 1e6),
                  String(format: "%.1f µs", f.pingP50Nanoseconds / 1e3), String(format: "%.1f µs", f.pingP99Nanoseconds / 1e3),

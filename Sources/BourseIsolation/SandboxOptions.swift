@@ -30,7 +30,8 @@ public struct SandboxOptions: Sendable, Equatable {
 
     /// The worker's command-line arguments (trusted input, read before any plugin code runs).
     var workerArguments: [String] {
-        ["--permissions", permissions.isEmpty ? "none" : permissions,
+        ["--protocol", String(workerProtocolVersion),
+         "--permissions", permissions.isEmpty ? "none" : permissions,
          "--address-space", String(addressSpaceBytes),
          "--cpu-seconds", String(cpuSeconds),
          "--open-files", String(openFiles)]

@@ -20,6 +20,8 @@ public enum WorkerMain {
         case ok = 0
         /// Bad command line (a host bug).
         case usage = 64
+        /// The host speaks another protocol version: bourse and bourse-worker come from different builds.
+        case protocolMismatch = 65
         /// Could not attach the channel or enter the sandbox.
         case setup = 70
         /// The channel failed while serving.
@@ -32,6 +34,11 @@ public enum WorkerMain {
         // The host may have died before the call above took effect.
         if getppid() == 1 { return Status.setup.rawValue }
         _ = bourse_set_not_dumpable()
+        if let index = arguments.firstIndex(of: "--protocol"), index + 1 < arguments.count,
+           arguments[index + 1] != String(workerProtocolVersion) {
+            fputs("bourse-worker: protocol \(arguments[index + 1]) requested, this worker speaks \(workerProtocolVersion): rebuild bourse and bourse-worker together\n", stderr)
+            return Status.protocolMismatch.rawValue
+        }
         guard let settings = WorkerSettings(arguments) else {
             fputs("bourse-worker: usage: bourse-worker --permissions LIST --address-space BYTES --cpu-seconds N --open-files N (with the channel on fd 3); started by bourse, not by hand\n", stderr)
             return Status.usage.rawValue
@@ -70,7 +77,8 @@ struct WorkerSettings {
             values[String(arguments[index].dropFirst(2))] = arguments[index + 1]
             index += 2
         }
-        guard index == arguments.count, let permissionText = values["permissions"],
+        guard index == arguments.count, values["protocol"] == String(workerProtocolVersion),
+              let permissionText = values["permissions"],
               let addressSpace = values["address-space"].flatMap(UInt64.init),
               let cpu = values["cpu-seconds"].flatMap(UInt64.init),
               let files = values["open-files"].flatMap(UInt64.init) else { return nil }

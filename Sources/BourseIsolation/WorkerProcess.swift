@@ -82,6 +82,8 @@ enum WorkerEnding: Equatable, CustomStringConvertible {
 
     var description: String {
         switch self {
+        case .exited(65): "exited with status 65: bourse-worker comes from another build than bourse (rebuild both)"
+        case .exited(64): "exited with status 64: bourse-worker did not understand its command line (rebuild bourse and bourse-worker together)"
         case .exited(let code): "exited with status \(code)"
         case .signaled(let signal): "killed by \(signalName(signal))\(signalMeaning(signal))"
         case .unknown: "ended for an unknown reason"
