@@ -10,6 +10,8 @@ public enum GraphParser {
     static let topKeys = ["version", "name", "description", "plugin_path", "isolation", "nodes"]
     static let nodeKeys = ["id", "plugin", "kind", "config", "subscribes", "publishes", "queue_bytes", "batch_size", "on_error",
                            "isolation", "allow", "limits"]
+    /// Permission names a node may grant (see docs/security.md).
+    static let permissionNames = ["network", "threads", "exec-memory", "read-paths", "write-paths"]
     static let limitKeys = ["address_space_mb", "cpu_seconds", "open_files", "call_timeout_ms", "max_restarts"]
 
     /// Reads and parses the graph file at `path`.
@@ -168,7 +170,19 @@ public enum GraphParser {
                 isolation = parseIsolation(value, what: "\(name): isolation", reader: &reader)
             case "allow":
                 // ${GRAPH_DIR} etc. expand here too: grants usually name paths.
-                allow = reader.stringList(value, what: "\(name): allow").map { reader.expand($0.0, at: value) }
+                for (entry, location) in reader.stringList(value, what: "\(name): allow") {
+                    let expanded = reader.expand(entry, at: value)
+                    let kind = String(expanded.prefix { $0 != ":" })
+                    guard GraphParser.permissionNames.contains(kind) else {
+                        reader.diagnostics.append(Diagnostic(.error, BourseError(.invalidValue, "\(name): unknown permission '\(kind)' in allow; known: \(GraphParser.permissionNames.joined(separator: ", "))", input: expanded), at: location))
+                        continue
+                    }
+                    if kind.hasSuffix("-paths"), !expanded.contains(":") || expanded.hasSuffix(":") {
+                        reader.diagnostics.append(Diagnostic(.error, BourseError(.invalidValue, "\(name): \(kind) in allow needs directories: \(kind):DIR[:DIR...]", input: expanded), at: location))
+                        continue
+                    }
+                    allow.append(expanded)
+                }
             case "limits":
                 limits = parseLimits(value, what: "\(name): limits", reader: &reader)
             case "on_error":

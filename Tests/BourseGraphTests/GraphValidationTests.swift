@@ -220,3 +220,17 @@ struct GraphEdgeCaseTests {
         #expect(graph?.nodes.first?.configJSON == #"{"a":"0x-5","b":"0o+7"}"#)
     }
 }
+
+@Suite("Grants")
+struct GrantValidationTests {
+    @Test("allow entries are checked: unknown names and path permissions without directories are errors")
+    func allowEntries() {
+        let text = "nodes:\n  - id: n\n    plugin: p\n    allow: [network, netwrok, write-paths, 'read-paths:${GRAPH_DIR}/data']\n"
+        let (graph, diagnostics) = GraphParser.parse(text: text, file: "/srv/g.yaml")
+        let messages = diagnostics.map(\.error.message)
+        #expect(diagnostics.count == 2, "\(messages)")
+        #expect(messages.contains { $0.contains("unknown permission 'netwrok'") })
+        #expect(messages.contains { $0.contains("write-paths in allow needs directories") })
+        #expect(graph?.nodes.first?.allow == ["network", "read-paths:/srv/data"])
+    }
+}
