@@ -287,14 +287,6 @@ func getenv_all() -> [String: String]? {
     return result
 }
 
-/// `path` made absolute against the current directory.
-public func absolutePath(_ path: String) -> String {
-    if path.hasPrefix("/") { return path }
-    var buffer = [CChar](repeating: 0, count: 4096)
-    guard getcwd(&buffer, buffer.count) != nil else { return path }
-    let cwd = String(cString: buffer)
-    return path == "." ? cwd : cwd + "/" + path
-}
 
 /// The directory part of a path ("." when none).
 public func parentDirectory(of path: String) -> String {

@@ -27,10 +27,7 @@ public final class SandboxedPluginHost: PluginHost, @unchecked Sendable {
     /// `bourse-worker` next to the running executable, or `$BOURSE_WORKER`.
     public static func defaultWorkerExecutable() -> String {
         if let env = getenv("BOURSE_WORKER") { return String(cString: env) }
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        let exe = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
-        let directory = exe.lastIndex(of: "/").map { String(exe[..<$0]) } ?? "."
+        let directory = executableDirectory() ?? "."
         return directory + "/bourse-worker"
     }
 

@@ -57,13 +57,7 @@ enum PermissionGrant {
             .flatMap { $0.split(separator: ":").dropFirst().map(String.init) }
     }
 
-    static func absolute(_ path: String) -> String {
-        if path.hasPrefix("/") { return path }
-        var buffer = [CChar](repeating: 0, count: 4096)
-        guard getcwd(&buffer, buffer.count) != nil else { return path }
-        let cwd = String(cString: buffer)
-        return path == "." ? cwd : cwd + "/" + (path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
-    }
+    static func absolute(_ path: String) -> String { absolutePath(path) }
 }
 
 extension Substring {

@@ -48,12 +48,5 @@ public struct PluginResolver: Sendable {
     }
 
     /// Directory containing the running executable.
-    public static func executableDirectory() -> String? {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard n > 0 else { return nil }
-        let path = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard let slash = path.lastIndex(of: "/") else { return nil }
-        return String(path[..<slash])
-    }
+    public static func executableDirectory() -> String? { BourseCore.executableDirectory() }
 }
