@@ -19,6 +19,7 @@ let package = Package(
         .package(path: "PluginSDK"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries, each behind a modulemap and a shim.h.
@@ -64,6 +65,16 @@ let package = Package(
             "BourseCore", "BourseBus", "BoursePluginHost", "BourseGraph", "BourseIsolation",
             "CSQLite", "CArchive", "CSeccomp", "CBourseSystem",
         ]),
+        /// Plugin packages (.bpkg): manifest, hostile-by-default archive reading, checksums, Ed25519 signatures.
+        .target(name: "BoursePackage", dependencies: [
+            "BourseCore", "CArchive", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        /// Registry indexes: cargo-style version lines plus TUF-style signed, expiring metadata.
+        .target(name: "BourseRegistry", dependencies: ["BourseCore", "BoursePackage"]),
+        /// The plugin store under $BOURSE_HOME: SQLite state, revisions, crash-safe install/upgrade/rollback.
+        .target(name: "BourseStore", dependencies: ["BourseCore", "BoursePackage", "BourseRegistry", "CSQLite"]),
+        /// Scoring anomaly detectors on the Numenta Anomaly Benchmark.
+        .target(name: "BourseEvaluation", dependencies: ["BourseCore"]),
         /// Benchmarks run by `bourse bench` (speed is measured here, never in tests).
         .target(name: "BourseBench", dependencies: [
             "BourseCore", "BourseBus", "BourseTransport", "BourseIsolation", "BoursePluginHost", "CBourseSystem",
@@ -71,6 +82,7 @@ let package = Package(
         /// The `bourse` command.
         .executableTarget(name: "BourseCLI", dependencies: [
             "BourseRuntime", "BourseBench", "BourseGraph", "BourseSandbox", "BourseIsolation",
+            "BoursePackage", "BourseRegistry", "BourseStore", "BourseEvaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -84,6 +96,10 @@ let package = Package(
         .testTarget(name: "BourseCLITests", dependencies: ["BourseTestSupport"]),
         .testTarget(name: "BourseTransportTests", dependencies: ["BourseTransport", "CBourseRing"]),
         .testTarget(name: "BourseSandboxTests", dependencies: ["BourseSandbox", "BourseTestSupport"]),
+        .testTarget(name: "BoursePackageTests", dependencies: ["BoursePackage", "BourseTestSupport"]),
+        .testTarget(name: "BourseRegistryTests", dependencies: ["BourseRegistry", "BourseTestSupport"]),
+        .testTarget(name: "BourseStoreTests", dependencies: ["BourseStore", "BourseTestSupport"]),
+        .testTarget(name: "BourseEvaluationTests", dependencies: ["BourseEvaluation", "BourseTestSupport"]),
         .testTarget(name: "BourseIsolationTests", dependencies: ["BourseIsolation", "BourseRuntime", "BourseTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

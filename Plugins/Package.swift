@@ -24,6 +24,8 @@ let package = Package(
         .library(name: "bourse-ema", type: .dynamic, targets: ["EMAPlugin"]),
         .library(name: "bourse-rsi", type: .dynamic, targets: ["RSIPlugin"]),
         .library(name: "bourse-csv-export", type: .dynamic, targets: ["CSVExportPlugin"]),
+        .library(name: "bourse-indicator-set", type: .dynamic, targets: ["IndicatorSetPlugin"]),
+        .library(name: "bourse-anomaly", type: .dynamic, targets: ["AnomalyPlugin"]),
         .library(name: "BourseIndicators", targets: ["BourseIndicators"]),
         .library(name: "BourseBarFiles", targets: ["BourseBarFiles"]),
     ],
@@ -35,10 +37,12 @@ let package = Package(
         .systemLibrary(name: "CArchive", path: "Sources/CArchive"),
         .target(name: "BourseCommon"),
         .target(name: "BourseIndicators"),
+        .target(name: "BourseModels"),
         .target(name: "BourseBarFiles", dependencies: ["CArchive", "BourseCommon"]),
 
         // Plugin types.
         .target(name: "IndicatorPluginKit", dependencies: ["BourseIndicators"] + sdk),
+        .target(name: "ModelPluginKit", dependencies: ["BourseModels"] + sdk),
         .target(name: "CSVBarsPluginKit", dependencies: ["BourseBarFiles", "BourseCommon"] + sdk),
         .target(name: "CSVExportPluginKit", dependencies: [
             "BourseCommon", .product(name: "BoursePluginABI", package: "PluginSDK"),
@@ -51,15 +55,20 @@ let package = Package(
                 linkerSettings: pluginLinkerSettings("bourse-ema")),
         .target(name: "RSIPlugin", dependencies: ["IndicatorPluginKit"] + sdk,
                 linkerSettings: pluginLinkerSettings("bourse-rsi")),
+        .target(name: "IndicatorSetPlugin", dependencies: ["IndicatorPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-indicator-set")),
+        .target(name: "AnomalyPlugin", dependencies: ["ModelPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-anomaly")),
         .target(name: "CSVExportPlugin", dependencies: ["CSVExportPluginKit"] + sdk,
                 linkerSettings: pluginLinkerSettings("bourse-csv-export")),
 
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BourseIndicatorsTests", dependencies: ["BourseIndicators", "TestSupport"]),
+        .testTarget(name: "BourseModelsTests", dependencies: ["BourseModels", "TestSupport"]),
         .testTarget(name: "BourseBarFilesTests", dependencies: ["BourseBarFiles", "BourseCommon", "TestSupport"]),
         .testTarget(name: "PluginTests", dependencies: [
-            "IndicatorPluginKit", "CSVBarsPluginKit", "CSVExportPluginKit", "BourseIndicators", "BourseBarFiles",
+            "IndicatorPluginKit", "ModelPluginKit", "CSVBarsPluginKit", "CSVExportPluginKit", "BourseIndicators", "BourseBarFiles",
             "BourseCommon", "TestSupport",
             .product(name: "BourseSDK", package: "PluginSDK"),
             .product(name: "BourseSDKTesting", package: "PluginSDK"),

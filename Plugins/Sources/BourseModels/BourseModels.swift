@@ -1,0 +1,2 @@
+/// Namespace of the BourseModels module (placeholder until its first real type lands).
+public enum BourseModelsModule {}

@@ -1,0 +1,2 @@
+/// Namespace of the ModelPluginKit module (placeholder until its first real type lands).
+public enum ModelPluginKitModule {}

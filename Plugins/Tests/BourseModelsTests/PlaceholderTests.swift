@@ -1,0 +1,4 @@
+import Testing
+@testable import BourseModels
+
+@Test func moduleLinks() { _ = BourseModelsModule.self }

@@ -1,0 +1,4 @@
+import Testing
+@testable import BourseEvaluation
+
+@Test func moduleLinks() { _ = BourseEvaluationModule.self }

@@ -1,0 +1,4 @@
+import Testing
+@testable import BoursePackage
+
+@Test func moduleLinks() { _ = BoursePackageModule.self }

@@ -1,0 +1,4 @@
+import Testing
+@testable import BourseRegistry
+
+@Test func moduleLinks() { _ = BourseRegistryModule.self }

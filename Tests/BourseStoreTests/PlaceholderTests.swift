@@ -1,0 +1,4 @@
+import Testing
+@testable import BourseStore
+
+@Test func moduleLinks() { _ = BourseStoreModule.self }
