@@ -67,7 +67,9 @@ let package = Package(
         ]),
         /// Plugin packages (.bpkg): manifest, hostile-by-default archive reading, checksums, Ed25519 signatures.
         .target(name: "BoursePackage", dependencies: [
-            "BourseCore", "CArchive", .product(name: "Crypto", package: "swift-crypto"),
+            "BourseCore", "BoursePluginHost", "BourseSandbox", "CArchive",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "BourseSDK", package: "PluginSDK"),  // its strict JSONValue parser only
         ]),
         /// Registry indexes: cargo-style version lines plus TUF-style signed, expiring metadata.
         .target(name: "BourseRegistry", dependencies: ["BourseCore", "BoursePackage"]),

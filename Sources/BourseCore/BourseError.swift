@@ -40,6 +40,10 @@ public struct BourseError: Error, Equatable, Sendable, CustomStringConvertible {
         case kindCannotSubscribe = "kind-cannot-subscribe"
         case duplicatePublisher = "duplicate-publisher"
         case pluginNotFound = "plugin-not-found"
+        // Packages (.bpkg) and signing keys
+        case packageRejected = "package-rejected"
+        case invalidManifest = "invalid-manifest"
+        case invalidKey = "invalid-key"
         // Everything else
         case io = "io"
         case usage = "usage"
