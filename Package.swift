@@ -74,7 +74,9 @@ let package = Package(
         /// Registry indexes: cargo-style version lines plus TUF-style signed, expiring metadata.
         .target(name: "BourseRegistry", dependencies: ["BourseCore", "BoursePackage"]),
         /// The plugin store under $BOURSE_HOME: SQLite state, revisions, crash-safe install/upgrade/rollback.
-        .target(name: "BourseStore", dependencies: ["BourseCore", "BoursePackage", "BourseRegistry", "CSQLite"]),
+        .target(name: "BourseStore", dependencies: [
+            "BourseCore", "BoursePackage", "BourseRegistry", "CSQLite", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         /// Scoring anomaly detectors on the Numenta Anomaly Benchmark.
         .target(name: "BourseEvaluation", dependencies: ["BourseCore"]),
         /// Benchmarks run by `bourse bench` (speed is measured here, never in tests).
