@@ -72,7 +72,7 @@ let package = Package(
             .product(name: "BourseSDK", package: "PluginSDK"),  // its strict JSONValue parser only
         ]),
         /// Registry indexes: cargo-style version lines plus TUF-style signed, expiring metadata.
-        .target(name: "BourseRegistry", dependencies: ["BourseCore", "BoursePackage"]),
+        .target(name: "BourseRegistry", dependencies: ["BourseCore", "BoursePackage", .product(name: "Crypto", package: "swift-crypto")]),
         /// The plugin store under $BOURSE_HOME: SQLite state, revisions, crash-safe install/upgrade/rollback.
         .target(name: "BourseStore", dependencies: [
             "BourseCore", "BoursePackage", "BourseRegistry", "CSQLite", .product(name: "Crypto", package: "swift-crypto"),
