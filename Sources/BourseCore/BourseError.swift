@@ -44,6 +44,15 @@ public struct BourseError: Error, Equatable, Sendable, CustomStringConvertible {
         case packageRejected = "package-rejected"
         case invalidManifest = "invalid-manifest"
         case invalidKey = "invalid-key"
+        // Plugin store and version resolution
+        case invalidVersionRange = "invalid-version-range"
+        case stateDatabase = "state-database"
+        case storeLocked = "store-locked"
+        case notInstalled = "not-installed"
+        case resolutionConflict = "resolution-conflict"
+        case permissionNotApproved = "permission-not-approved"
+        case dependedOn = "depended-on"
+        case storeDrift = "store-drift"
         // Everything else
         case io = "io"
         case usage = "usage"
