@@ -82,6 +82,7 @@ let package = Package(
         /// Benchmarks run by `bourse bench` (speed is measured here, never in tests).
         .target(name: "BourseBench", dependencies: [
             "BourseCore", "BourseBus", "BourseTransport", "BourseIsolation", "BoursePluginHost", "CBourseSystem",
+            "BoursePackage", "BourseStore",
         ]),
         /// The `bourse` command.
         .executableTarget(name: "BourseCLI", dependencies: [
