@@ -1,0 +1,69 @@
+// The robust statistical detector: distance from a rolling median in MADs.
+
+/// Settings of ``RobustDetector``.
+public struct RobustDetectorSettings: Equatable, Sendable {
+    /// Values in the rolling median/MAD window.
+    public var window = 200
+    /// Points used only for training before scores are given.
+    public var learningPeriod = 750
+    /// Largest robust z kept (caps single huge spikes).
+    public var maximumZ = 50.0
+    /// Out-of-range tolerance, as a fraction of the seen range.
+    public var rangeTolerance = 0.05
+    /// Points of deviation history a new deviation is compared with.
+    public var recordSpan = 100_000
+    /// Ratio to the largest past deviation that gives the top score.
+    public var recordScale = 1.5
+
+    /// The defaults.
+    public init() {}
+}
+
+/// Robust z-score detector. Each value is compared with the median of the
+/// previous `window` values, in units of their median absolute deviation
+/// (×1.4826, floored at a tenth of the window's standard deviation). The
+/// z-score is then normalised against the series' own past z-scores
+/// (``RecordNormalizer``), and a value outside the range of everything seen
+/// so far scores 1.
+public struct RobustDetector: AnomalyDetector, Sendable {
+    /// The settings.
+    public let settings: RobustDetectorSettings
+    private var window: RollingMedianWindow
+    private var range: RangeNovelty
+    private var normalizer: RecordNormalizer
+    private var seen = 0
+
+    /// A detector that has seen nothing.
+    public init(settings: RobustDetectorSettings = RobustDetectorSettings()) {
+        self.settings = settings
+        window = RollingMedianWindow(capacity: settings.window)
+        range = RangeNovelty(tolerance: settings.rangeTolerance)
+        normalizer = RecordNormalizer(span: settings.recordSpan, scale: settings.recordScale)
+    }
+
+    /// Points used only for training.
+    public var learningPeriod: Int { settings.learningPeriod }
+
+    /// The robust z-score of `value` against the current window, before adding it (0 until 10 values).
+    public func robustZ(_ value: Double) -> Double {
+        guard window.count >= 10 else { return 0 }
+        let median = window.median
+        let mad = window.medianAbsoluteDeviation(from: median) * 1.4826
+        let scale = max(mad, 0.1 * window.standardDeviation, 1e-9 * abs(median) + 1e-12)
+        return min(abs(value - median) / scale, settings.maximumZ)
+    }
+
+    /// Scores `value`, then learns it.
+    public mutating func update(_ value: Double) -> AnomalyScore {
+        let z = robustZ(value)
+        window.append(value)
+        let outside = range.update(value)
+        let relative = normalizer.update(z)
+        seen += 1
+        guard seen > settings.learningPeriod else { return .learning }
+        if outside {
+            return AnomalyScore(score: 1, confidence: 1, reason: .outOfRange, raw: z)
+        }
+        return AnomalyScore(score: relative, confidence: 1, reason: relative > 0.5 ? .deviation : .normal, raw: z)
+    }
+}

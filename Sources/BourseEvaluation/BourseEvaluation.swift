@@ -1,2 +1,0 @@
-/// Namespace of the BourseEvaluation module (placeholder until the module's first real type lands).
-public enum BourseEvaluationModule {}

@@ -1,4 +1,0 @@
-import Testing
-@testable import BourseEvaluation
-
-@Test func moduleLinks() { _ = BourseEvaluationModule.self }
