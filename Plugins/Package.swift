@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "bourse-csv-export", type: .dynamic, targets: ["CSVExportPlugin"]),
         .library(name: "bourse-indicator-set", type: .dynamic, targets: ["IndicatorSetPlugin"]),
         .library(name: "bourse-anomaly", type: .dynamic, targets: ["AnomalyPlugin"]),
+        .library(name: "bourse-predict", type: .dynamic, targets: ["PredictPlugin"]),
         .library(name: "BourseIndicators", targets: ["BourseIndicators"]),
         .library(name: "BourseBarFiles", targets: ["BourseBarFiles"]),
     ],
@@ -59,6 +60,8 @@ let package = Package(
                 linkerSettings: pluginLinkerSettings("bourse-indicator-set")),
         .target(name: "AnomalyPlugin", dependencies: ["ModelPluginKit"] + sdk,
                 linkerSettings: pluginLinkerSettings("bourse-anomaly")),
+        .target(name: "PredictPlugin", dependencies: ["ModelPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-predict")),
         .target(name: "CSVExportPlugin", dependencies: ["CSVExportPluginKit"] + sdk,
                 linkerSettings: pluginLinkerSettings("bourse-csv-export")),
 

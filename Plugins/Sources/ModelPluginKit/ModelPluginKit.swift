@@ -1,2 +1,0 @@
-/// Namespace of the ModelPluginKit module (placeholder until its first real type lands).
-public enum ModelPluginKitModule {}
