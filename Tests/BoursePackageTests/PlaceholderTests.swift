@@ -1,4 +1,0 @@
-import Testing
-@testable import BoursePackage
-
-@Test func moduleLinks() { _ = BoursePackageModule.self }
