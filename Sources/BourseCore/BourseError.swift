@@ -53,6 +53,17 @@ public struct BourseError: Error, Equatable, Sendable, CustomStringConvertible {
         case permissionNotApproved = "permission-not-approved"
         case dependedOn = "depended-on"
         case storeDrift = "store-drift"
+        // Registries
+        case registryNotFound = "registry-not-found"
+        case registryUnreachable = "registry-unreachable"
+        case registryFileMissing = "registry-file-missing"
+        case registryIndexInvalid = "registry-index-invalid"
+        case registryTampered = "registry-tampered"
+        case metadataRollback = "metadata-rollback"
+        case metadataExpired = "metadata-expired"
+        case metadataUntrusted = "metadata-untrusted"
+        case versionNotFound = "version-not-found"
+        case versionExists = "version-exists"
         // Everything else
         case io = "io"
         case usage = "usage"
