@@ -89,3 +89,18 @@ enum FileIO {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 }
+
+/// Questions about paths that do not throw.
+enum FileIOProbe {
+    /// Whether `path` is a directory (not following a final symbolic link).
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    }
+
+    /// Whether something exists at `path` (not following a final symbolic link).
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+}

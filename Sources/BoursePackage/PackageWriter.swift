@@ -56,6 +56,13 @@ public enum PackageWriter {
 
     /// The archive bytes ``writeRaw(manifestBytes:files:signingKey:to:)`` writes.
     public static func archiveBytes(manifestBytes: [UInt8], files: [PackageFileContent], signingKey: SigningKeyFile?) throws -> [UInt8] {
+        try TarGzWriter.archive(try entries(manifestBytes: manifestBytes, files: files, signingKey: signingKey))
+    }
+
+    /// The tar entries of a package, in order: `manifest.json`, `checksums`,
+    /// `signature` (when a key is given), the files sorted by path. Tests edit
+    /// them to craft bad archives, then write them with ``TarGzWriter``.
+    public static func entries(manifestBytes: [UInt8], files: [PackageFileContent], signingKey: SigningKeyFile?) throws -> [RawArchiveEntry] {
         var digests = [PackageManifest.fileName: hex(SHA256.hash(data: manifestBytes))]
         for file in files { digests[file.path] = hex(SHA256.hash(data: file.contents)) }
         let checksums = PackageChecksums(digests: digests).encoded
@@ -68,7 +75,7 @@ public enum PackageWriter {
         for file in files.sorted(by: { $0.path < $1.path }) {
             entries.append(RawArchiveEntry(path: file.path, mode: file.executable ? 0o755 : 0o644, contents: file.contents))
         }
-        return try TarGzWriter.archive(entries)
+        return entries
     }
 
     /// Re-signs the package at `path` with `key` (replacing any signature),
@@ -84,6 +91,19 @@ public enum PackageWriter {
         let destination = output ?? path
         try writeRaw(manifestBytes: package.contents(of: PackageManifest.fileName) ?? [], files: files, signingKey: key, to: destination)
         return try PackageArchive.read(at: destination, trustedKeys: [key.publicKey], limits: limits)
+    }
+
+    /// The single regular file at `path`, named `name` in the package.
+    static func collectFiles(inFile path: String, as name: String) throws -> [PackageFileContent] {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw FileIO.systemError("stat", path) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw BourseError(.io, "\(path) is not a regular file; packages hold regular files only", input: path)
+        }
+        let bytes = try FileIO.readRegularFile(path, limit: ArchiveLimits.default.maxEntryBytes) { size in
+            BourseError(.io, "\(path) has \(size) bytes, over the package file limit", input: path)
+        }
+        return [PackageFileContent(path: name, contents: bytes, executable: info.st_mode & 0o111 != 0)]
     }
 
     /// Every regular file below `directory`, sorted, with relative paths.

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import BourseCore
-import Crypto
+@preconcurrency import Crypto
 import Foundation
 
 /// An Ed25519 public key that verifies package signatures.
