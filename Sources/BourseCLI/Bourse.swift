@@ -19,7 +19,8 @@ struct Bourse: ParsableCommand {
         64 bad arguments, 130 stopped by a signal.
         """,
         version: bourseVersion,
-        subcommands: [Run.self, Graph.self, Plugin.self, Bench.self, Version.self]
+        subcommands: [Run.self, Graph.self, Plugin.self, Install.self, Upgrade.self, Rollback.self, Uninstall.self, List.self, Info.self,
+                      History.self, Verify.self, Pin.self, GC.self, Keys.self, Bench.self, Version.self]
     )
 }
 

@@ -5,6 +5,7 @@ import ArgumentParser
 import BourseCore
 import BourseGraph
 import BourseRuntime
+import BourseStore
 import Dispatch
 import Foundation
 
@@ -19,6 +20,9 @@ struct GraphOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "Lowest log level shown: trace, debug, info, warning, error.")
     var logLevel: String = "info"
 
+    @Option(help: ArgumentHelp("The Bourse home whose plugin store resolves `plugin: NAME@RANGE` (default: $BOURSE_HOME, else ~/.bourse).", valueName: "dir"))
+    var home: String?
+
     @Option(help: ArgumentHelp("Run every node sandboxed or in-process, whatever the graph says. in-process is unsafe: only for plugins you trust.", valueName: "sandboxed|in-process"))
     var isolation: String?
 
@@ -28,6 +32,7 @@ struct GraphOptions: ParsableArguments {
         }
         var options = RuntimeOptions()
         options.pluginPath = pluginPath
+        options.installedPlugins = StoreLocator(home: StoreHome.resolve(explicit: home))
         options.logLevel = level
         if let isolation {
             guard let parsed = Isolation(rawValue: isolation) else {

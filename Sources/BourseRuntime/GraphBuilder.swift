@@ -14,6 +14,8 @@ public struct RuntimeOptions: Sendable {
     public var isolation: Isolation?
     /// The `bourse-worker` executable (nil: next to this executable, or `$BOURSE_WORKER`).
     public var workerExecutable: String?
+    /// The plugin store for `plugin: NAME@RANGE` nodes (nil: none).
+    public var installedPlugins: (any InstalledPluginLocator)?
 
     /// The host that runs `node`'s plugin, granting `permissions` (effective, descriptor syntax).
     func host(for node: NodeDefinition, in graph: GraphDefinition, permissions: String) -> PluginHost {
@@ -86,7 +88,7 @@ public enum GraphBuilder {
     /// Checks and builds a parsed graph.
     public static func build(_ graph: GraphDefinition, options: RuntimeOptions, diagnostics initial: [Diagnostic] = []) -> (BuiltGraph?, [Diagnostic]) {
         var diagnostics = initial
-        let resolver = PluginResolver.standard(graphPath: graph.pluginPath, extra: options.pluginPath)
+        let resolver = PluginResolver.standard(graphPath: graph.pluginPath, extra: options.pluginPath, installed: options.installedPlugins)
 
         // 1. Resolve and load every plugin (no instances yet).
         var paths: [String: String] = [:]

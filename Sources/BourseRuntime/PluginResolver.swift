@@ -7,27 +7,34 @@ import BourseCore
 ///
 /// - A value containing `/` or ending in `.so` is a path, relative to the
 ///   graph file's directory.
+/// - `NAME@RANGE` (`rsi@^1`, `rsi@=1.2.0` to pin a node to one version) is
+///   looked up in the plugin store: its active version when in range, else
+///   the highest installed version in range.
 /// - Otherwise it is a plugin name, looked up as `libbourse-NAME.so`, then
 ///   `libNAME.so`, in each search directory in order: the graph's
 ///   `plugin_path`, `--plugin-path` options, `$BOURSE_PLUGIN_PATH`
-///   (colon-separated), and the directory of the `bourse` executable.
+///   (colon-separated), and the directory of the `bourse` executable; then
+///   as the active version installed in the plugin store.
 public struct PluginResolver: Sendable {
     /// Directories searched for plugin names, in order.
     public var searchPath: [String]
+    /// The plugin store, when there is one.
+    public var installed: (any InstalledPluginLocator)?
 
     /// Creates a resolver with an explicit search path.
-    public init(searchPath: [String]) {
+    public init(searchPath: [String], installed: (any InstalledPluginLocator)? = nil) {
         self.searchPath = searchPath
+        self.installed = installed
     }
 
     /// The default search path after `graphPath` and `extra` directories.
-    public static func standard(graphPath: [String], extra: [String]) -> PluginResolver {
+    public static func standard(graphPath: [String], extra: [String], installed: (any InstalledPluginLocator)? = nil) -> PluginResolver {
         var dirs = graphPath + extra
         if let env = getenv("BOURSE_PLUGIN_PATH") {
             dirs += String(cString: env).split(separator: ":").map(String.init).filter { !$0.isEmpty }
         }
         if let exe = executableDirectory() { dirs.append(exe) }
-        return PluginResolver(searchPath: dirs)
+        return PluginResolver(searchPath: dirs, installed: installed)
     }
 
     /// Resolves `plugin` for a graph in `graphDirectory`.
@@ -36,6 +43,13 @@ public struct PluginResolver: Sendable {
             let path = plugin.hasPrefix("/") || graphDirectory == "." ? plugin : graphDirectory + "/" + plugin
             return path
         }
+        if plugin.contains("@") {
+            let requirement = try PluginRequirement(parsing: plugin)
+            guard let installed else {
+                throw BourseError(.pluginNotFound, "plugin '\(plugin)' names a version range, which needs the plugin store ($BOURSE_HOME)", input: plugin)
+            }
+            return try installed.libraryPath(for: requirement)
+        }
         let candidates = ["libbourse-\(plugin).so", "lib\(plugin).so"]
         for dir in searchPath {
             for file in candidates {
@@ -43,6 +57,7 @@ public struct PluginResolver: Sendable {
                 if access(path, F_OK) == 0 { return path }
             }
         }
+        if let installed, let path = try? installed.libraryPath(for: PluginRequirement(name: plugin)) { return path }
         let searched = searchPath.isEmpty ? "(no directories; use --plugin-path or BOURSE_PLUGIN_PATH)" : searchPath.joined(separator: ", ")
         throw BourseError(.pluginNotFound, "plugin '\(plugin)' not found: looked for \(candidates.joined(separator: " and ")) in \(searched)", input: plugin)
     }

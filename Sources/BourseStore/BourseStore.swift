@@ -1,2 +1,0 @@
-/// Namespace of the BourseStore module (placeholder until the module's first real type lands).
-public enum BourseStoreModule {}

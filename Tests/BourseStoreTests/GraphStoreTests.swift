@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BourseCore
+import BoursePackage
+import BourseStore
+import BourseTestSupport
+import Foundation
+import Testing
+
+@Suite("Graphs use installed plugins", .serialized)
+struct GraphStoreTests {
+    /// Installs the C fixture source as a real package `store-source` 1.0.0.
+    func installFixture(_ f: StoreFixture) throws {
+        let library = try FixturePlugins.build(name: "store-source", kind: "BOURSE_KIND_SOURCE")
+        let manifest = PackageManifest(name: "store-source", version: SemanticVersion("1.0.0")!, kind: .source,
+                                       toolchain: "cc", library: "lib/libbourse-store-source.so")
+        let bytes = Array(FileManager.default.contents(atPath: library) ?? Data())
+        let path = f.directory.file("store-source-1.0.0.bpkg")
+        try PackageWriter.write(manifest: manifest, files: [PackageFileContent(path: manifest.library, contents: bytes, executable: true)],
+                                signingKey: f.key, to: path)
+        #expect(try f.bourse(["keys", "trust", f.publicKeyFile]).status == 0)
+        let r = try f.bourse(["install", path])
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
+    func graph(_ f: StoreFixture, plugin: String) throws -> String {
+        try f.directory.write("graph-\(plugin.filter(\.isLetter)).yaml", """
+        nodes:
+          - id: source
+            plugin: \(plugin)
+            config: {count: 10}
+            publishes: bars.X.1m
+        """)
+    }
+
+    @Test("plugin: NAME@RANGE resolves through the store; a missing or incompatible one names the fixing command")
+    func validate() throws {
+        let f = try StoreFixture()
+        try installFixture(f)
+        for plugin in ["store-source@^1", "store-source@=1.0.0", "store-source"] {
+            let r = try runProcess(TestPaths.bourseExecutable, ["graph", "validate", try graph(f, plugin: plugin), "--home", f.home.root,
+                                                                "--isolation", "in-process"])
+            #expect(r.status == 0, "\(plugin): \(r.stderr)")
+            #expect(r.stdout.contains("store/store-source/1.0.0/lib/libbourse-store-source.so"), "\(plugin): \(r.stdout)")
+        }
+        var r = try runProcess(TestPaths.bourseExecutable, ["graph", "validate", try graph(f, plugin: "store-source@^2"), "--home", f.home.root])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("graph needs store-source@^2; installed store-source versions are 1.0.0 (active); run: bourse install store-source@^2"), "\(r.stderr)")
+        r = try runProcess(TestPaths.bourseExecutable, ["graph", "validate", try graph(f, plugin: "rsi@^1"), "--home", f.home.root])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("plugin rsi is not installed; run: bourse install rsi@^1"), "\(r.stderr)")
+        r = try runProcess(TestPaths.bourseExecutable, ["graph", "validate", try graph(f, plugin: "rsi@^x"), "--home", f.home.root])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("invalid") || r.stderr.contains("not a version"), "\(r.stderr)")
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import BourseStore
-
-@Test func moduleLinks() { _ = BourseStoreModule.self }
