@@ -109,3 +109,35 @@ public struct RecordNormalizer: Sendable {
         return min(raw / record / scale, 1) * ceiling
     }
 }
+
+/// Damps repeated alerts: a score (below 1) is multiplied by `damping` when
+/// a score of at least `ratio` × it was seen in the last `span` points, so a
+/// burst or a ramp of high scores alerts once, at its start, whatever
+/// threshold is later applied. Scores of 1 (out of range) are never damped.
+public struct RepeatSuppressor: Sendable {
+    /// Points looked back; 0 disables suppression.
+    public let span: Int
+    /// How close to an earlier score a new one must be to be damped.
+    public let ratio: Double
+    /// Factor applied to damped scores.
+    public let damping: Double
+    private var recent: RollingMaximum
+
+    /// A suppressor with nothing seen.
+    public init(span: Int, ratio: Double = 0.95, damping: Double = 0.3) {
+        self.span = span
+        self.ratio = ratio
+        self.damping = damping
+        recent = RollingMaximum(span: max(span, 1))
+    }
+
+    /// The possibly damped `score`; then remembers the undamped one.
+    public mutating func update(_ score: Double) -> Double {
+        guard span > 0 else { return score }
+        defer { recent.append(score) }
+        if score > 0, score < 1, let previous = recent.maximum, previous >= ratio * score {
+            return score * damping
+        }
+        return score
+    }
+}

@@ -18,6 +18,8 @@ public struct EnsembleDetectorSettings: Equatable, Sendable {
     public var robustWeight = 0.5
     /// How scores are merged.
     public var combination = EnsembleCombination.mean
+    /// Suppression of repeated alerts on the merged score (the members' own settings are ignored).
+    public var suppressionSpan = 150
 
     /// The defaults.
     public init() {}
@@ -31,12 +33,18 @@ public struct EnsembleDetector: AnomalyDetector, Sendable {
     public let settings: EnsembleDetectorSettings
     private var robust: RobustDetector
     private var forest: ForestDetector
+    private var suppressor: RepeatSuppressor
 
     /// An ensemble that has seen nothing.
     public init(settings: EnsembleDetectorSettings = EnsembleDetectorSettings()) {
         self.settings = settings
-        robust = RobustDetector(settings: settings.robust)
-        forest = ForestDetector(settings: settings.forest)
+        var robustSettings = settings.robust
+        robustSettings.suppressionSpan = 0
+        var forestSettings = settings.forest
+        forestSettings.suppressionSpan = 0
+        robust = RobustDetector(settings: robustSettings)
+        forest = ForestDetector(settings: forestSettings)
+        suppressor = RepeatSuppressor(span: settings.suppressionSpan)
     }
 
     /// The longer of the members' learning periods.
@@ -48,13 +56,15 @@ public struct EnsembleDetector: AnomalyDetector, Sendable {
         let b = forest.update(value)
         if a.reason == .learning || b.reason == .learning { return .learning }
         if a.reason == .outOfRange || b.reason == .outOfRange {
+            _ = suppressor.update(1)
             return AnomalyScore(score: 1, confidence: 1, reason: .outOfRange, raw: a.raw)
         }
-        let score: Double
+        var score: Double
         switch settings.combination {
         case .mean: score = settings.robustWeight * a.score + (1 - settings.robustWeight) * b.score
         case .max: score = max(a.score, b.score)
         }
+        score = suppressor.update(score)
         let reason: AnomalyReason
         switch (a.score > 0.5, b.score > 0.5) {
         case (true, true): reason = .deviationAndIsolated

@@ -5,7 +5,7 @@ public struct ForestDetectorSettings: Equatable, Sendable {
     /// Consecutive values in one feature vector (the last `shingle` values).
     public var shingle = 4
     /// Feature vectors in the sliding training window.
-    public var trainingWindow = 1000
+    public var trainingWindow = 500
     /// Points each tree is built from.
     public var sampleSize = 256
     /// Trees in the forest.
@@ -17,11 +17,17 @@ public struct ForestDetectorSettings: Equatable, Sendable {
     /// Seed of the random generator: same seed, same input → same scores.
     public var seed: UInt64 = 42
     /// Out-of-range tolerance, as a fraction of the seen range.
-    public var rangeTolerance = 0.05
+    public var rangeTolerance = 0.01
     /// Points of score history a new score is compared with.
     public var recordSpan = 100_000
     /// Ratio to the largest past forest score that gives the top score.
     public var recordScale = 1.5
+    /// Points after a high score during which similar or lower scores are damped (0 = never);
+    /// see ``RepeatSuppressor``.
+    public var suppressionSpan = 150
+    /// Feature vectors hold the shingle's successive differences instead of its values
+    /// (plus the last value), so level-independent shapes are learned.
+    public var differences = true
 
     /// The defaults.
     public init() {}
@@ -42,6 +48,7 @@ public struct ForestDetector: AnomalyDetector, Sendable {
     private var range: RangeNovelty
     private var normalizer: RecordNormalizer
     private var seen = 0
+    private var suppressor: RepeatSuppressor
     private var sinceFit = 0
 
     /// A detector that has seen nothing.
@@ -50,6 +57,7 @@ public struct ForestDetector: AnomalyDetector, Sendable {
         generator = SeededGenerator(seed: settings.seed)
         range = RangeNovelty(tolerance: settings.rangeTolerance)
         normalizer = RecordNormalizer(span: settings.recordSpan, scale: settings.recordScale)
+        suppressor = RepeatSuppressor(span: settings.suppressionSpan)
     }
 
     /// Points used only for training.
@@ -66,7 +74,10 @@ public struct ForestDetector: AnomalyDetector, Sendable {
         let outside = range.update(value)
         var raw = 0.0
         if recent.count == settings.shingle {
-            let point = recent
+            var point = recent
+            if settings.differences {
+                for i in stride(from: point.count - 1, to: 0, by: -1) { point[i] -= point[i - 1] }
+            }
             if forest == nil, seen >= min(settings.learningPeriod, settings.trainingWindow), training.count >= 16 {
                 refit()
             }
@@ -80,10 +91,11 @@ public struct ForestDetector: AnomalyDetector, Sendable {
         lastForestScore = raw
         let relative = normalizer.update(raw)
         guard seen > settings.learningPeriod else { return .learning }
+        let score = suppressor.update(outside ? 1 : relative)
         if outside {
-            return AnomalyScore(score: 1, confidence: 1, reason: .outOfRange, raw: raw)
+            return AnomalyScore(score: score, confidence: 1, reason: .outOfRange, raw: raw)
         }
-        return AnomalyScore(score: relative, confidence: 1, reason: relative > 0.5 ? .isolated : .normal, raw: raw)
+        return AnomalyScore(score: score, confidence: 1, reason: score > 0.5 ? .isolated : .normal, raw: raw)
     }
 
     private mutating func remember(_ point: [Double]) {

@@ -9,11 +9,16 @@ public struct RobustDetectorSettings: Equatable, Sendable {
     /// Largest robust z kept (caps single huge spikes).
     public var maximumZ = 50.0
     /// Out-of-range tolerance, as a fraction of the seen range.
-    public var rangeTolerance = 0.05
+    public var rangeTolerance = 0.01
     /// Points of deviation history a new deviation is compared with.
     public var recordSpan = 100_000
     /// Ratio to the largest past deviation that gives the top score.
     public var recordScale = 1.5
+    /// Points after a high score during which similar or lower scores are damped (0 = never);
+    /// see ``RepeatSuppressor``.
+    public var suppressionSpan = 150
+    /// The value scored is the mean of the last `smoothing` values (1 = the value itself).
+    public var smoothing = 1
 
     /// The defaults.
     public init() {}
@@ -32,6 +37,8 @@ public struct RobustDetector: AnomalyDetector, Sendable {
     private var range: RangeNovelty
     private var normalizer: RecordNormalizer
     private var seen = 0
+    private var suppressor: RepeatSuppressor
+    private var lastValues: [Double] = []
 
     /// A detector that has seen nothing.
     public init(settings: RobustDetectorSettings = RobustDetectorSettings()) {
@@ -39,6 +46,7 @@ public struct RobustDetector: AnomalyDetector, Sendable {
         window = RollingMedianWindow(capacity: settings.window)
         range = RangeNovelty(tolerance: settings.rangeTolerance)
         normalizer = RecordNormalizer(span: settings.recordSpan, scale: settings.recordScale)
+        suppressor = RepeatSuppressor(span: settings.suppressionSpan)
     }
 
     /// Points used only for training.
@@ -55,15 +63,19 @@ public struct RobustDetector: AnomalyDetector, Sendable {
 
     /// Scores `value`, then learns it.
     public mutating func update(_ value: Double) -> AnomalyScore {
-        let z = robustZ(value)
+        lastValues.append(value)
+        if lastValues.count > settings.smoothing { lastValues.removeFirst() }
+        let smoothed = lastValues.reduce(0, +) / Double(lastValues.count)
+        let z = robustZ(smoothed)
         window.append(value)
         let outside = range.update(value)
         let relative = normalizer.update(z)
         seen += 1
         guard seen > settings.learningPeriod else { return .learning }
+        let score = suppressor.update(outside ? 1 : relative)
         if outside {
-            return AnomalyScore(score: 1, confidence: 1, reason: .outOfRange, raw: z)
+            return AnomalyScore(score: score, confidence: 1, reason: .outOfRange, raw: z)
         }
-        return AnomalyScore(score: relative, confidence: 1, reason: relative > 0.5 ? .deviation : .normal, raw: z)
+        return AnomalyScore(score: score, confidence: 1, reason: score > 0.5 ? .deviation : .normal, raw: z)
     }
 }
