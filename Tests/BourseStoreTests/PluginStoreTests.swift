@@ -35,7 +35,8 @@ struct PluginStoreTests {
             }
         }
         // Re-opening does not re-run migrations.
-        try f.withStore { #expect(try $0.state.database.query("SELECT count(*) FROM schema_migrations").first?.int(0) == 1) }
+        let applied = try f.withStore { try $0.state.database.query("SELECT count(*) FROM schema_migrations").first?.int(0) }
+        #expect(applied == 1)
     }
 
     @Test("install, upgrade, rollback, history, uninstall")
