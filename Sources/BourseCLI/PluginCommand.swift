@@ -8,7 +8,7 @@ import BourseSandbox
 struct Plugin: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Work with plugin files.",
-        subcommands: [Inspect.self, Permissions.self])
+        subcommands: [Inspect.self, Permissions.self, New.self, Pack.self, Sign.self, Check.self])
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
