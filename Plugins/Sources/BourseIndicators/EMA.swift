@@ -31,6 +31,13 @@ public struct EMA: ScalarIndicator {
         self.k = 2.0 / Double(period + 1)
     }
 
+    /// An EMA that also accepts period 1 (the input itself), for MACD's signal line.
+    init(anyPeriod period: Int) throws(IndicatorError) {
+        try IndicatorError.checkPeriod(period, in: 1...100_000, indicator: "EMA")
+        self.period = period
+        self.k = 2.0 / Double(period + 1)
+    }
+
     /// `period - 1`: the first value comes from input index `period - 1`.
     public var lookback: Int { period - 1 }
 

@@ -55,6 +55,8 @@ public struct IndicatorError: Error, Equatable, CustomStringConvertible, Sendabl
     public enum Code: Int32, Sendable {
         /// A parameter lies outside its allowed range.
         case parameterOutOfRange = 1
+        /// An indicator name is not known.
+        case unknownIndicator = 2
     }
 
     /// Machine-readable reason.
@@ -100,14 +102,34 @@ public struct PriceBar: Equatable, Sendable {
     public var close: Double
     /// Traded volume.
     public var volume: Double
+    /// Event time of the bar in nanoseconds since the Unix epoch (UTC); only
+    /// session-anchored indicators (``VWAP`` with a session) read it.
+    public var time: Int64
 
     /// Creates a bar.
-    public init(open: Double, high: Double, low: Double, close: Double, volume: Double = 0) {
+    public init(open: Double, high: Double, low: Double, close: Double, volume: Double = 0, time: Int64 = 0) {
         self.open = open
         self.high = high
         self.low = low
         self.close = close
         self.volume = volume
+        self.time = time
+    }
+
+    /// True when all five numbers are finite (bar-based indicators skip other bars).
+    @inlinable public var isFinite: Bool {
+        open.isFinite && high.isFinite && low.isFinite && close.isFinite && volume.isFinite
+    }
+
+    /// Why this bar cannot be a real print, or `nil` when it is plausible:
+    /// a price that is NaN, infinite, zero or negative, a high below the
+    /// low, or a negative or non-finite volume.
+    public var defect: PriceBarDefect? {
+        guard isFinite else { return .nonFinite }
+        guard open > 0, high > 0, low > 0, close > 0 else { return .nonPositivePrice }
+        guard high >= low else { return .highBelowLow }
+        guard volume >= 0 else { return .negativeVolume }
+        return nil
     }
 
     /// The price selected by `field`.
@@ -119,6 +141,18 @@ public struct PriceBar: Equatable, Sendable {
         case .close: return close
         }
     }
+}
+
+/// Why a bar was rejected as a bad print (see ``PriceBar/defect``).
+public enum PriceBarDefect: String, Sendable {
+    /// A price or the volume is NaN or infinite.
+    case nonFinite = "non-finite value"
+    /// A price is zero or negative.
+    case nonPositivePrice = "price zero or negative"
+    /// The high is below the low.
+    case highBelowLow = "high below low"
+    /// The volume is negative.
+    case negativeVolume = "negative volume"
 }
 
 /// Which price of a bar a single-input indicator reads.
@@ -133,11 +167,12 @@ public enum PriceField: String, CaseIterable, Sendable {
     case close
 }
 
-/// Runs a ``ScalarIndicator`` on one price field of ``PriceBar`` inputs.
+/// Runs an indicator of doubles (a ``ScalarIndicator``, ``MACD``,
+/// ``BollingerBands``…) on one price field of ``PriceBar`` inputs.
 ///
 /// A bar whose selected field is NaN or infinite is skipped (counted by the
 /// wrapped indicator); the other fields are not looked at.
-public struct FieldIndicator<Base: ScalarIndicator>: StreamingIndicator {
+public struct FieldIndicator<Base: StreamingIndicator>: StreamingIndicator where Base.Input == Double {
     /// The wrapped indicator.
     public private(set) var base: Base
     /// The price field fed to `base`.
@@ -157,7 +192,7 @@ public struct FieldIndicator<Base: ScalarIndicator>: StreamingIndicator {
     public var skippedCount: Int { base.skippedCount }
 
     /// Feeds `bar[field]` to the wrapped indicator.
-    public mutating func update(_ bar: PriceBar) -> Double? { base.update(bar[field]) }
+    public mutating func update(_ bar: PriceBar) -> Base.Output? { base.update(bar[field]) }
 
     /// Resets the wrapped indicator.
     public mutating func reset() { base.reset() }

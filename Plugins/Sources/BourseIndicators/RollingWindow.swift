@@ -1,0 +1,156 @@
+// Fixed-size windows shared by the indicators: a ring of the last n inputs
+// and a monotonic deque for rolling highs and lows, plus TA-Lib's small helpers.
+
+/// The last `capacity` doubles in arrival order, in a fixed array (O(1)
+/// memory and time per push).
+public struct RingBuffer: Sendable {
+    /// Most values kept.
+    public let capacity: Int
+    private var storage: [Double]
+    /// Physical index of the next write.
+    private var next = 0
+    /// Number of values held (at most `capacity`).
+    public private(set) var count = 0
+
+    /// An empty ring of `capacity` ≥ 1 values.
+    public init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        storage = Array(repeating: 0, count: self.capacity)
+    }
+
+    /// True when `count == capacity`.
+    @inlinable public var isFull: Bool { count == capacity }
+
+    /// Appends `value`, dropping the oldest value when full.
+    public mutating func push(_ value: Double) {
+        storage[next] = value
+        next += 1
+        if next == capacity { next = 0 }
+        if count < capacity { count += 1 }
+    }
+
+    /// The oldest value held (the first pushed when not yet full); 0 when empty.
+    public var oldest: Double { count < capacity ? storage[0] : storage[next] }
+
+    /// The value pushed `age` pushes ago (0 = newest); `age` must be below `count`.
+    public subscript(age age: Int) -> Double {
+        var index = next - 1 - age
+        if index < 0 { index += capacity }
+        return storage[index]
+    }
+
+    /// Empties the ring.
+    public mutating func removeAll() {
+        next = 0
+        count = 0
+    }
+}
+
+/// The highest (or lowest) value of the last `window` inputs and the input
+/// index where it occurred — the most recent one on ties, as TA-Lib's AROON
+/// picks it — in amortised O(1) per input (monotonic deque over a fixed
+/// array of `window` slots).
+public struct RollingExtreme: Sendable {
+    /// Which extreme is tracked.
+    public enum Kind: Sendable {
+        /// The highest value.
+        case highest
+        /// The lowest value.
+        case lowest
+    }
+
+    /// Which extreme is tracked.
+    public let kind: Kind
+    /// Number of most recent inputs the extreme is taken over.
+    public let window: Int
+    private var values: [Double]
+    private var indices: [Int]
+    /// Physical slot of the front (the current extreme).
+    private var head = 0
+    /// Number of deque entries.
+    private var length = 0
+
+    /// An empty window over the last `window` ≥ 1 inputs.
+    public init(_ kind: Kind, window: Int) {
+        self.kind = kind
+        self.window = max(1, window)
+        values = Array(repeating: 0, count: self.window)
+        indices = Array(repeating: 0, count: self.window)
+    }
+
+    /// Adds input number `index` (strictly increasing between calls).
+    public mutating func push(_ value: Double, at index: Int) {
+        // Drop entries the new value dominates (ties too: the newest wins).
+        while length > 0 {
+            var back = head + length - 1
+            if back >= window { back -= window }
+            let dominated = kind == .highest ? values[back] <= value : values[back] >= value
+            guard dominated else { break }
+            length -= 1
+        }
+        // Drop the front when it left the window.
+        if length > 0 && indices[head] <= index - window {
+            head += 1
+            if head == window { head = 0 }
+            length -= 1
+        }
+        var slot = head + length
+        if slot >= window { slot -= window }
+        values[slot] = value
+        indices[slot] = index
+        length += 1
+    }
+
+    /// The extreme of the window (undefined before the first push).
+    public var value: Double { values[head] }
+    /// The input index of ``value``.
+    public var index: Int { indices[head] }
+
+    /// Empties the window.
+    public mutating func removeAll() {
+        head = 0
+        length = 0
+    }
+}
+
+/// TA-Lib's `TA_IS_ZERO`: |x| < 1e-8.
+@inline(__always) func taIsZero(_ x: Double) -> Bool { -0.00000001 < x && x < 0.00000001 }
+
+/// TA-Lib's `TA_IS_ZERO_OR_NEG`: x < 1e-8.
+@inline(__always) func taIsZeroOrNegative(_ x: Double) -> Bool { x < 0.00000001 }
+
+/// TA-Lib's true range (`TRANGE` and the `TRUE_RANGE` macro of ADX/DI):
+/// the greatest of high − low, |previous close − high|, |previous close − low|,
+/// compared in that order.
+@inline(__always) func taTrueRange(high: Double, low: Double, previousClose: Double) -> Double {
+    var greatest = high - low
+    let toHigh = abs(previousClose - high)
+    if toHigh > greatest { greatest = toHigh }
+    let toLow = abs(previousClose - low)
+    if toLow > greatest { greatest = toLow }
+    return greatest
+}
+
+extension IndicatorError {
+    /// Validates a real-valued parameter (`range` inclusive).
+    static func checkParameter(_ name: String, _ value: Double, in range: ClosedRange<Double>,
+                               indicator: String) throws(IndicatorError) {
+        guard value.isFinite, range.contains(value) else {
+            throw IndicatorError(
+                code: .parameterOutOfRange,
+                message: "\(indicator): \(name) must be in \(range.lowerBound)...\(range.upperBound), got \(value)",
+                parameter: name, value: String(value))
+        }
+    }
+
+    /// Validates an integer parameter other than `period` (`range` inclusive).
+    static func checkInteger(_ name: String, _ value: Int, in range: ClosedRange<Int>,
+                             indicator: String) throws(IndicatorError) {
+        guard range.contains(value) else {
+            throw IndicatorError(
+                code: .parameterOutOfRange,
+                message: "\(indicator): \(name) must be in \(range.lowerBound)...\(range.upperBound), got \(value)",
+                parameter: name, value: String(value))
+        }
+    }
+}
