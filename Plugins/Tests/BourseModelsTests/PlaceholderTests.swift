@@ -1,4 +1,0 @@
-import Testing
-@testable import BourseModels
-
-@Test func moduleLinks() { _ = BourseModelsModule.self }
