@@ -67,7 +67,24 @@ struct ArchiveStreamReader {
                 }
                 output.append(contentsOf: block[0..<count])
             }
+            try checkTrailer(compressed, output)
             return output
+        }
+    }
+
+    /// Compares the gzip trailer (CRC-32 and length of the uncompressed data,
+    /// RFC 1952) with the data: libarchive does not always report a mismatch.
+    /// A package is one gzip member, so the trailer is the file's last 8 bytes.
+    private func checkTrailer(_ compressed: [UInt8], _ output: [UInt8]) throws {
+        guard compressed.count >= 18 else {
+            throw refuse(.corruptGzip, entry: PackageRefusal.wholeArchive, "the gzip stream is too short to hold its trailer")
+        }
+        let trailer = compressed.suffix(8).map(UInt32.init)
+        let crc = trailer[0] | trailer[1] << 8 | trailer[2] << 16 | trailer[3] << 24
+        let length = trailer[4] | trailer[5] << 8 | trailer[6] << 16 | trailer[7] << 24
+        guard crc == CRC32.checksum(output), length == UInt32(truncatingIfNeeded: output.count) else {
+            throw refuse(.corruptGzip, entry: PackageRefusal.wholeArchive,
+                         "corrupt gzip data: the CRC-32 or length in the gzip trailer does not match the uncompressed data")
         }
     }
 
@@ -189,5 +206,21 @@ struct ArchiveStreamReader {
                 }
             }
         }
+    }
+}
+
+/// CRC-32 (IEEE 802.3, the gzip checksum).
+enum CRC32 {
+    private static let table: [UInt32] = (0..<256).map { index in
+        var value = UInt32(index)
+        for _ in 0..<8 { value = value & 1 != 0 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
+        return value
+    }
+
+    /// The CRC-32 of `bytes`.
+    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        return crc ^ 0xFFFF_FFFF
     }
 }
