@@ -78,7 +78,7 @@ let package = Package(
             "BourseCore", "BoursePackage", "BourseRegistry", "CSQLite", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         /// Scoring anomaly detectors on the Numenta Anomaly Benchmark.
-        .target(name: "BourseEvaluation", dependencies: ["BourseCore"]),
+        .target(name: "BourseEvaluation", dependencies: ["BourseCore", "BourseGraph", "BourseRuntime"]),
         /// Benchmarks run by `bourse bench` (speed is measured here, never in tests).
         .target(name: "BourseBench", dependencies: [
             "BourseCore", "BourseBus", "BourseTransport", "BourseIsolation", "BoursePluginHost", "CBourseSystem",

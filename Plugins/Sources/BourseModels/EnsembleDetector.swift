@@ -15,7 +15,7 @@ public struct EnsembleDetectorSettings: Equatable, Sendable {
     /// The forest member.
     public var forest = ForestDetectorSettings()
     /// Weight of the robust member's score in the mean (the forest gets 1 − weight).
-    public var robustWeight = 0.5
+    public var robustWeight = 0.6
     /// How scores are merged.
     public var combination = EnsembleCombination.mean
     /// Suppression of repeated alerts on the merged score (the members' own settings are ignored).
