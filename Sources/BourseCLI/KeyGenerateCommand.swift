@@ -13,14 +13,11 @@ struct KeysGenerate: ParsableCommand {
     var out: String
 
     func run() throws {
-        do {
+        try reportingErrors {
             let key = try SigningKeyFile.generate(path: out)
             print("generated key \(key.keyID)")
             print("  private: \(out) (mode 0600; keep it secret)")
             print("  public:  \(out).pub")
-        } catch let error as BourseError {
-            printError("bourse: \(error)")
-            throw ExitCode(1)
         }
     }
 }

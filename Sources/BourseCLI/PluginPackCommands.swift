@@ -31,7 +31,7 @@ extension Plugin {
         var sdk: String?
 
         func run() throws {
-            do {
+            try reportingErrors {
                 try PluginName.validate(name)
                 guard let pluginKind = PluginKind(name: kind) else {
                     throw BourseError(.usage, "--kind \(kind): unknown kind (expected one of \(PluginKind.allCases.map(\.description).joined(separator: ", ")))", input: kind)
@@ -54,9 +54,6 @@ extension Plugin {
                 }
                 print("created \(pluginKind) plugin '\(name)' in \(target)")
                 print("next: cd \(target) && swift test && bourse plugin pack . --key KEYFILE")
-            } catch let error as BourseError {
-                printError("bourse: \(error)")
-                throw ExitCode(1)
             }
         }
     }
@@ -87,7 +84,7 @@ extension Plugin {
         var library: String?
 
         func run() throws {
-            do {
+            try reportingErrors {
                 let source = absolutePath(directory)
                 let signingKey = try key.map { try SigningKeyFile.load(path: $0) }
                 let libraryPath = try library.map(absolutePath) ?? PackBuild.buildRelease(in: source)
@@ -105,9 +102,6 @@ extension Plugin {
                 print("  signed by:   \(signingKey.map { $0.keyID } ?? "nobody (run `bourse plugin sign \(output) --key KEY`)")")
                 print("  sha256:      \(digest)")
                 print("wrote \(output)")
-            } catch let error as BourseError {
-                printError("bourse: \(error)")
-                throw ExitCode(1)
             }
         }
     }
@@ -128,15 +122,12 @@ extension Plugin {
         var out: String?
 
         func run() throws {
-            do {
+            try reportingErrors {
                 let signingKey = try SigningKeyFile.load(path: key)
                 let signed = try PackageWriter.sign(packageAt: package, key: signingKey, output: out)
                 print("signed \(signed.manifest.name) \(signed.manifest.version) with key \(signingKey.keyID)")
                 print("  sha256: \(signed.archiveSHA256)")
                 print("wrote \(out ?? package)")
-            } catch let error as BourseError {
-                printError("bourse: \(error)")
-                throw ExitCode(1)
             }
         }
     }
@@ -258,7 +249,7 @@ extension Plugin {
         var trust: [String] = []
 
         func run() throws {
-            do {
+            try reportingErrors {
                 let keys = try trust.map { try PublicKey.load(path: $0) }
                 let verified = keys.isEmpty ? try PackageArchive.readUnsigned(at: package)
                                             : try PackageArchive.read(at: package, trustedKeys: keys)
@@ -276,9 +267,6 @@ extension Plugin {
                 signed by:   \(verified.signerKeyID.map { "\($0) (verified)" } ?? "not checked (no --trust)")
                 sha256:      \(verified.archiveSHA256)
                 """)
-            } catch let error as BourseError {
-                printError("bourse: \(error)")
-                throw ExitCode(1)
             }
         }
     }

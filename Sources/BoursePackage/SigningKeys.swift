@@ -46,16 +46,8 @@ public struct PublicKey: Sendable, Equatable, Hashable, CustomStringConvertible 
 
     /// Parses the text of a `.pub` file; `source` names it in errors.
     public init(fileText text: String, source: String) throws {
-        let fields = try KeyFileText.fields(text, header: "bourse-public-key-v1", source: source, keys: ["key-id", "public"])
-        let raw = try KeyFileText.base64(fields["public"]!, field: "public", source: source)
-        do {
-            try self.init(rawRepresentation: raw)
-        } catch let error as BourseError {
-            throw BourseError(.invalidKey, "\(source): \(error.message)", input: source)
-        }
-        guard keyID == fields["key-id"] else {
-            throw BourseError(.invalidKey, "\(source): key-id \(fields["key-id"]!) does not match the key (its id is \(keyID))", input: source)
-        }
+        self = try KeyFileText.parseKey(text, header: "bourse-public-key-v1", field: "public", source: source,
+                                        make: PublicKey.init(rawRepresentation:), keyID: \.keyID)
     }
 
     /// Reads a `.pub` file.
@@ -119,16 +111,8 @@ public struct SigningKeyFile: Sendable {
 
     /// Parses the text of a private key file; `source` names it in errors.
     public init(fileText text: String, source: String) throws {
-        let fields = try KeyFileText.fields(text, header: "bourse-signing-key-v1", source: source, keys: ["key-id", "private"])
-        let seed = try KeyFileText.base64(fields["private"]!, field: "private", source: source)
-        do {
-            try self.init(seed: seed)
-        } catch let error as BourseError {
-            throw BourseError(.invalidKey, "\(source): \(error.message)", input: source)
-        }
-        guard keyID == fields["key-id"] else {
-            throw BourseError(.invalidKey, "\(source): key-id \(fields["key-id"]!) does not match the key (its id is \(keyID))", input: source)
-        }
+        self = try KeyFileText.parseKey(text, header: "bourse-signing-key-v1", field: "private", source: source,
+                                        make: SigningKeyFile.init(seed:), keyID: \.keyID)
     }
 
     /// Reads a private key file. Refuses one that group or others can read.
@@ -204,6 +188,24 @@ enum KeyFileText {
             throw BourseError(.invalidKey, "\(source): missing field '\(key)'", input: source)
         }
         return fields
+    }
+
+    /// Parses a key file of `header` whose key bytes are in `field`, builds
+    /// the key with `make` and checks its id against the `key-id` line.
+    static func parseKey<Key>(_ text: String, header: String, field: String, source: String,
+                              make: ([UInt8]) throws -> Key, keyID: (Key) -> String) throws -> Key {
+        let fields = try KeyFileText.fields(text, header: header, source: source, keys: ["key-id", field])
+        let bytes = try KeyFileText.base64(fields[field]!, field: field, source: source)
+        let key: Key
+        do {
+            key = try make(bytes)
+        } catch let error as BourseError {
+            throw BourseError(.invalidKey, "\(source): \(error.message)", input: source)
+        }
+        guard keyID(key) == fields["key-id"] else {
+            throw BourseError(.invalidKey, "\(source): key-id \(fields["key-id"]!) does not match the key (its id is \(keyID(key)))", input: source)
+        }
+        return key
     }
 
     static func base64(_ text: String, field: String, source: String) throws -> [UInt8] {
