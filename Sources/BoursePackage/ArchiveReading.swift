@@ -113,7 +113,7 @@ struct ArchiveStreamReader {
                 guard records.count < limits.maxEntries else {
                     throw refuse(.tooManyEntries, entry: PackageRefusal.wholeArchive, "more than \(limits.maxEntries) entries")
                 }
-                var record = try checkHeader(entry)
+                guard var record = try checkHeader(entry) else { continue }
                 let key = PackageArchive.normalisedKey(record.path)
                 if let earlier = seen[key] {
                     throw refuse(.duplicateEntry, entry: record.path,
@@ -130,8 +130,9 @@ struct ArchiveStreamReader {
         }
     }
 
-    /// Applies the rules that need only the header.
-    private func checkHeader(_ entry: OpaquePointer) throws -> ArchiveEntryRecord {
+    /// Applies the rules that need only the header. Returns nil for the
+    /// archive's own root directory entry (`./`, as `tar -C DIR .` writes it).
+    private func checkHeader(_ entry: OpaquePointer) throws -> ArchiveEntryRecord? {
         guard let rawPath = archive_entry_pathname(entry) else {
             throw refuse(.badPath, entry: "(unnamed)", "an entry has no path")
         }
@@ -143,6 +144,13 @@ struct ArchiveStreamReader {
         if path.hasPrefix("./") { path.removeFirst(2) }
         let type = archive_entry_filetype(entry) & ArchiveStreamReader.typeMask
         if type == ArchiveStreamReader.directory, path.hasSuffix("/") { path.removeLast() }
+        if type == ArchiveStreamReader.directory, path.isEmpty || path == ".", written == "./" || written == "." {
+            let mode = UInt32(archive_entry_mode(entry)) & 0o7777
+            if mode & 0o6000 != 0 {
+                throw refuse(.setuidBit, entry: written, "setuid and setgid bits are not allowed (mode \(String(mode, radix: 8)))")
+            }
+            return nil
+        }
         if let hardLink = archive_entry_hardlink(entry) {
             throw refuse(.hardLink, entry: written, "hard links are not allowed (link to '\(String(cString: hardLink))')")
         }

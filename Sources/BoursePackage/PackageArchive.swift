@@ -85,12 +85,14 @@ struct ArchiveContents {
         case .failure(let problem):
             throw refuse(.malformedChecksums, entry: "\(PackageChecksums.fileName):\(problem.line)", problem.reason)
         }
+        var digests: [String: String] = [:]
+        for record in records where !record.isDirectory { digests[record.path] = hex(SHA256.hash(data: record.contents)) }
         var listed: [PackageFile] = []
         for (path, record) in files.sorted(by: { $0.key < $1.key }) where path != PackageChecksums.fileName && path != PackageSignature.fileName {
             guard let expected = checksums.digests[path] else {
                 throw refuse(.unlistedFile, entry: path, "the file is not listed in checksums")
             }
-            let actual = hex(SHA256.hash(data: record.contents))
+            let actual = digests[path]!
             guard actual == expected else {
                 throw refuse(.checksumMismatch, entry: path, "SHA-256 is \(actual) but checksums says \(expected)")
             }
@@ -105,7 +107,7 @@ struct ArchiveContents {
         let manifest = try checkManifest(manifestBytes)
         try checkPlatform(manifest, library: files[manifest.library])
         let allFiles = records.filter { !$0.isDirectory }.map { record in
-            PackageFile(path: record.path, sha256: hex(SHA256.hash(data: record.contents)), size: record.contents.count,
+            PackageFile(path: record.path, sha256: digests[record.path]!, size: record.contents.count,
                         executable: record.mode & 0o111 != 0)
         }
         return VerifiedPackage(archivePath: path, manifest: manifest, files: listed, archiveSHA256: archiveSHA256,

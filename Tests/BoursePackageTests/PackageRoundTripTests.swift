@@ -39,6 +39,21 @@ struct PackageRoundTripTests {
         #expect(reparsed == Fixture.manifest())
     }
 
+    @Test("a package re-made with GNU tar from an extracted one reads back (./ entries, directories)")
+    func systemTarInterop() throws {
+        let path = directory.file("original.bpkg")
+        try PackageWriter.write(manifest: Fixture.manifest(), files: Fixture.files(), signingKey: Fixture.key, to: path)
+        let staging = directory.file("tree")
+        try PackageArchive.read(at: path, trustedKeys: [Fixture.key.publicKey]).extract(into: staging)
+        let remade = directory.file("remade.bpkg")
+        let tar = try runProcess("/usr/bin/tar", ["czf", remade, "-C", staging, "."])
+        #expect(tar.status == 0, "\(tar.stderr)")
+        let package = try PackageArchive.read(at: remade, trustedKeys: [Fixture.key.publicKey])
+        #expect(package.manifest == Fixture.manifest())
+        try package.extract(into: directory.file("tree2"))
+        #expect(FileManager.default.contentsEqual(atPath: staging + "/" + Fixture.libraryPath, andPath: directory.file("tree2/" + Fixture.libraryPath)))
+    }
+
     @Test("the same input gives the same archive bytes")
     func deterministic() throws {
         let first = try PackageWriter.archiveBytes(manifestBytes: Fixture.manifest().encoded, files: Fixture.files(), signingKey: Fixture.key)
