@@ -211,7 +211,7 @@ extension PackageFileContent {
     /// Hex SHA-256 of the contents, computed the way the checksums file is.
     var sha256Hex: String {
         let path = NSTemporaryDirectory() + "/sha-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: path, contents: Data(contents))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(contents))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try? runProcess("/usr/bin/sha256sum", [path])
         return String(result?.stdout.prefix(64) ?? "")
