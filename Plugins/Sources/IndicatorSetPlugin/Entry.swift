@@ -1,2 +1,7 @@
-// Entry point placeholder: the plugin's exported bourse_plugin_entry_v1 lands here.
+// The single exported symbol of this plugin's shared library.
 import BourseSDK
+import IndicatorPluginKit
+
+/// The plugin entry point: returns the descriptor of `IndicatorSetIndicatorPlugin`.
+@_cdecl("bourse_plugin_entry_v1")
+public func bourseEntry() -> UnsafeRawPointer { exportPlugin(IndicatorSetIndicatorPlugin.self) }

@@ -1,0 +1,181 @@
+// The `indicator-set` plugin: many indicators per instrument in one node.
+import BourseIndicators
+import BourseSDK
+
+/// Computes a configured set of indicators (TA-Lib conventions) for every
+/// instrument of the bars it receives, in one node, and publishes the
+/// values with declared field names.
+///
+/// Config:
+/// - `indicators` — list of specs `name[:p1[:p2…]]` (see ``IndicatorSpec``),
+///   e.g. `["sma:20", "rsi:14", "macd:12:26:9"]`; default: the 15 indicators
+///   of the TA-Lib reference set (``IndicatorSpec/referenceSet``, 20 outputs).
+///
+/// Topics (a message carries at most 16 values):
+/// - when the node publishes one topic and the set has at most 16 outputs,
+///   every output goes there, in ``IndicatorSet/fieldNames`` order;
+/// - otherwise the outputs are split by ``IndicatorCategory``: the node must
+///   publish, for every category the set uses, one topic named
+///   `<anything>.<category>` (`indicators.SPY.trend`, `….momentum`,
+///   `….volatility`, `….volume`).
+///
+/// Per bar and topic one values message is published, with the bar's
+/// instrument and event time, once at least one of its indicators is past
+/// its warm-up (the others are NaN). Bars that are NaN/∞ (counter
+/// `bars_skipped_nonfinite`) or bad prints — a price ≤ 0, high < low,
+/// negative volume (`bars_rejected_bad_print`) — are dropped before any
+/// indicator sees them; other messages are ignored (`messages_ignored`).
+/// Messages published are counted (`values_published`).
+public final class IndicatorSetIndicatorPlugin: IndicatorPlugin {
+    /// "indicator-set".
+    public static let name = "indicator-set"
+    /// The plugin version.
+    public static let version = "0.1.0"
+    /// One-line description.
+    public static let summary = "A configured set of TA-Lib compatible indicators per instrument, one node"
+
+    /// One output topic and the set outputs it carries.
+    public struct OutputGroup {
+        /// The topic.
+        public let topic: Topic
+        /// Indices into ``IndicatorSet/fieldNames``.
+        public let fieldIndices: [Int]
+    }
+
+    /// The indicators.
+    public let indicators: IndicatorSet
+    /// Where each output goes.
+    public let groups: [OutputGroup]
+    private let context: PluginContext
+    private var states: [Instrument: IndicatorSetState] = [:]
+    private var lastInstrument = Instrument.none
+    private var lastState: IndicatorSetState?
+    private let ignoredCounter: Counter
+    private let nonFiniteCounter: Counter
+    private let badPrintCounter: Counter
+    private let publishedCounter: Counter
+
+    /// Validates the configuration, maps outputs to topics and declares the fields.
+    public init(context: PluginContext, config: PluginConfig) throws {
+        try config.rejectUnknownKeys(allowed: ["indicators"])
+        var specs = IndicatorSpec.referenceSet
+        if let texts = try config.stringArray("indicators") {
+            do {
+                specs = try texts.map { text throws(IndicatorError) in try IndicatorSpec(parsing: text) }
+            } catch {
+                throw PluginError("indicator-set: config key 'indicators': \(error.message)", code: 2)
+            }
+        }
+        let set: IndicatorSet
+        do {
+            set = try IndicatorSet(specs)
+        } catch {
+            throw PluginError("indicator-set: config key 'indicators': \(error.message)", code: 2)
+        }
+        let groups = try IndicatorSetIndicatorPlugin.layout(set, context: context)
+        for group in groups {
+            try context.declareFields(group.fieldIndices.map { set.fieldNames[$0] }, for: group.topic)
+        }
+        indicators = set
+        self.groups = groups
+        self.context = context
+        ignoredCounter = context.counter("messages_ignored")
+        nonFiniteCounter = context.counter("bars_skipped_nonfinite")
+        badPrintCounter = context.counter("bars_rejected_bad_print")
+        publishedCounter = context.counter("values_published")
+    }
+
+    /// Assigns every output to one of the node's topics (see the type's documentation).
+    static func layout(_ set: IndicatorSet, context: PluginContext) throws -> [OutputGroup] {
+        let outputs = context.outputs
+        guard !outputs.isEmpty else {
+            throw PluginError("indicator-set: the node has no output topic; add one to its 'publishes'", code: 3)
+        }
+        let capacity = IndicatorValues.capacity
+        if outputs.count == 1 && set.fieldNames.count <= capacity {
+            return [OutputGroup(topic: outputs[0], fieldIndices: Array(set.fieldNames.indices))]
+        }
+        var byCategory: [IndicatorCategory: [Int]] = [:]
+        for (index, spec) in set.specs.enumerated() {
+            let first = set.offsets[index]
+            byCategory[spec.kind.category, default: []] += Array(first..<first + spec.outputNames.count)
+        }
+        let names = outputs.map { context.name(of: $0) ?? "" }
+        var groups: [OutputGroup] = []
+        var used = Set<Int>()
+        for category in IndicatorCategory.allCases {
+            guard let fields = byCategory[category] else { continue }
+            let matches = names.indices.filter { names[$0] == category.rawValue || names[$0].hasSuffix("." + category.rawValue) }
+            guard matches.count == 1 else {
+                let why = matches.isEmpty ? "no published topic ends with '.\(category.rawValue)'"
+                                          : "several published topics end with '.\(category.rawValue)'"
+                throw PluginError("indicator-set: the set has \(set.fieldNames.count) outputs in "
+                    + "\(byCategory.count) categories (\(byCategory.keys.map(\.rawValue).sorted().joined(separator: ", "))), "
+                    + "published one topic per category, e.g. 'indicators.\(category.rawValue)'; \(why) "
+                    + "(publishes: \(names.joined(separator: ", ")))", code: 3)
+            }
+            guard fields.count <= capacity else {
+                throw PluginError("indicator-set: category '\(category.rawValue)' has \(fields.count) outputs, more than "
+                    + "the \(capacity) of one message; split the indicators over two nodes", code: 2)
+            }
+            used.insert(matches[0])
+            groups.append(OutputGroup(topic: outputs[matches[0]], fieldIndices: fields))
+        }
+        if let unused = names.indices.first(where: { !used.contains($0) }) {
+            throw PluginError("indicator-set: published topic '\(names[unused])' gets no indicator; topics must end with "
+                + "'.<category>' for a category the set uses (\(byCategory.keys.map(\.rawValue).sorted().joined(separator: ", ")))",
+                code: 3)
+        }
+        return groups
+    }
+
+    /// Number of instruments with state.
+    public var instrumentCount: Int { states.count }
+
+    /// Updates the indicators of each bar's instrument and publishes the values.
+    public func onMessages(_ batch: MessageBatch) throws {
+        for position in batch.indices {
+            guard let bar = batch.bar(at: position) else {
+                ignoredCounter.add()
+                continue
+            }
+            let instrument = batch.instrument(at: position)
+            let state = self.state(for: instrument)
+            let eventTime = batch.eventTime(at: position)
+            let input = PriceBar(open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume,
+                                 time: eventTime)
+            if let defect = state.update(input) {
+                if defect == .nonFinite { nonFiniteCounter.add() } else { badPrintCounter.add() }
+                continue
+            }
+            let values = state.values
+            for group in groups {
+                var message = IndicatorValues()
+                var defined = false
+                for index in group.fieldIndices {
+                    let value = values[index]
+                    defined = defined || !value.isNaN
+                    try message.append(value)
+                }
+                guard defined else { continue }
+                try context.publish(.values(message), topic: group.topic, instrument: instrument, eventTime: eventTime)
+                publishedCounter.add()
+            }
+        }
+    }
+
+    /// The state of `instrument`, created on first use (the last one is cached).
+    private func state(for instrument: Instrument) -> IndicatorSetState {
+        if instrument == lastInstrument, let lastState { return lastState }
+        let state: IndicatorSetState
+        if let existing = states[instrument] {
+            state = existing
+        } else {
+            state = indicators.makeState()
+            states[instrument] = state
+        }
+        lastInstrument = instrument
+        lastState = state
+        return state
+    }
+}
