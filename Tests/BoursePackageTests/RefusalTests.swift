@@ -25,6 +25,24 @@ struct RefusalTests {
                       rule: .parentPath, entry: "docs/../../evil")
     }
 
+    @Test func controlCharacterOrBackslashInPath() throws {
+        expectRefusal(try withExtra(RawArchiveEntry(path: "docs\\..\\evil", contents: [1]), "backslash.bpkg"),
+                      rule: .badPath, entry: "docs\\..\\evil")
+        expectRefusal(try withExtra(RawArchiveEntry(path: "docs/a\u{1B}[2Jb", contents: [1]), "escape.bpkg"),
+                      rule: .badPath, entry: "docs/a")
+    }
+
+    @Test func malformedChecksums() throws {
+        var entries = try Fixture.entries(key: nil)
+        let index = entries.firstIndex { $0.path == "checksums" }!
+        entries[index].contents += Array("not-a-digest lib/x.so\n".utf8)
+        let checksums = entries[index].contents
+        let manifest = entries.first { $0.path == "manifest.json" }!.contents
+        let signature = try PackageSignature.sign(manifest: manifest, checksums: checksums, key: Fixture.key)
+        entries.insert(RawArchiveEntry(path: "signature", contents: signature.encoded), at: index + 1)
+        expectRefusal(try Fixture.write(entries, "badsums.bpkg", in: directory), rule: .malformedChecksums, entry: "checksums:4")
+    }
+
     @Test func symbolicLink() throws {
         expectRefusal(try withExtra(RawArchiveEntry(path: "docs/passwd", kind: .symbolicLink("/etc/passwd")), "symlink.bpkg"),
                       rule: .symlink, entry: "docs/passwd")
