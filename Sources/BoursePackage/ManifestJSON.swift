@@ -134,4 +134,23 @@ struct JSONObjectReader {
         guard case .array(let elements) = value else { throw invalid(key, "must be an array of objects, found \(value.typeDescription)") }
         return try elements.enumerated().map { try JSONObjectReader($1, file: file, path: keyPath("\(key)[\($0)]")) }
     }
+
+    /// `[{"type": …, "topic": …}]` message declarations under `key`.
+    func messageFlows(_ key: String) throws -> [MessageFlow] {
+        try objects(key).map { reader in
+            try reader.rejectUnknownKeys(["type", "topic"])
+            return MessageFlow(messageType: try reader.string("type"), topic: try reader.optionalString("topic"))
+        }
+    }
+
+    /// `[{"name": …, "range": …}]` plugin dependencies under `key`, names and ranges checked.
+    func dependencies(_ key: String) throws -> [PackageDependency] {
+        try objects(key).map { reader in
+            try reader.rejectUnknownKeys(["name", "range"])
+            let dependency = PackageDependency(name: try reader.string("name"), range: try reader.string("range"))
+            if let problem = PluginName.problem(dependency.name) { throw reader.invalid("name", "is not a valid plugin name: \(problem)") }
+            if dependency.range.trimmingSpaces.isEmpty { throw reader.invalid("range", "cannot be empty") }
+            return dependency
+        }
+    }
 }

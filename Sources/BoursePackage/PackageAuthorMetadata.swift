@@ -51,21 +51,10 @@ public struct PackageAuthorMetadata: Sendable, Equatable {
         metadata.licence = try root.optionalString("licence")
         metadata.authors = try root.strings("authors")
         metadata.homepage = try root.optionalString("homepage")
-        metadata.dependencies = try root.objects("dependencies").map { reader in
-            try reader.rejectUnknownKeys(["name", "range"])
-            let name = try reader.string("name")
-            if let problem = PluginName.problem(name) { throw reader.invalid("name", "is not a valid plugin name: \(problem)") }
-            return PackageDependency(name: name, range: try reader.string("range"))
-        }
+        metadata.dependencies = try root.dependencies("dependencies")
         metadata.configSchema = root.value("config_schema").flatMap { $0 == .null ? nil : $0 }
-        func flows(_ key: String) throws -> [MessageFlow] {
-            try root.objects(key).map { reader in
-                try reader.rejectUnknownKeys(["type", "topic"])
-                return MessageFlow(messageType: try reader.string("type"), topic: try reader.optionalString("topic"))
-            }
-        }
-        metadata.consumes = try flows("consumes")
-        metadata.produces = try flows("produces")
+        metadata.consumes = try root.messageFlows("consumes")
+        metadata.produces = try root.messageFlows("produces")
         if root.value("docs") != nil { metadata.docs = try root.strings("docs") }
         return metadata
     }

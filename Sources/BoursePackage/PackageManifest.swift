@@ -134,31 +134,19 @@ public struct PackageManifest: Sendable, Equatable {
         }
         let library = try root.string("library")
         if let problem = PackagePath.problem(library) { throw root.invalid("library", "is not a valid package path: \(problem)") }
-        let dependencies = try root.objects("dependencies").map { reader -> PackageDependency in
-            try reader.rejectUnknownKeys(["name", "range"])
-            let dependency = PackageDependency(name: try reader.string("name"), range: try reader.string("range"))
-            if let problem = PluginName.problem(dependency.name) { throw reader.invalid("name", "is not a valid plugin name: \(problem)") }
-            if dependency.range.trimmingSpaces.isEmpty { throw reader.invalid("range", "cannot be empty") }
-            return dependency
-        }
+        let dependencies = try root.dependencies("dependencies")
         let permissions = try root.strings("permissions")
         do {
             _ = try PluginPermissions.parse(permissions.joined(separator: ","))
         } catch let error as BourseError {
             throw root.invalid("permissions", "are not valid: \(error.message)")
         }
-        func flows(_ key: String) throws -> [MessageFlow] {
-            try root.objects(key).map { reader in
-                try reader.rejectUnknownKeys(["type", "topic"])
-                return MessageFlow(messageType: try reader.string("type"), topic: try reader.optionalString("topic"))
-            }
-        }
         let configSchema = root.value("config_schema").flatMap { $0 == .null ? nil : $0 }
         var manifest = PackageManifest(
             name: name, version: version, kind: kind, summary: try root.optionalString("summary") ?? "",
             abi: ABIVersion(major: abiMajor, minor: abiMinor), target: try root.string("target"),
             toolchain: try root.string("toolchain"), library: library, dependencies: dependencies,
-            permissions: permissions, configSchema: configSchema, consumes: try flows("consumes"), produces: try flows("produces"),
+            permissions: permissions, configSchema: configSchema, consumes: try root.messageFlows("consumes"), produces: try root.messageFlows("produces"),
             licence: try root.optionalString("licence"), authors: try root.strings("authors"), homepage: try root.optionalString("homepage"))
         manifest.format = format
         return manifest
