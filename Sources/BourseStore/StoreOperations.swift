@@ -58,6 +58,13 @@ extension PluginStore {
         let range = version.map { VersionRange(exactly: $0) } ?? .any
         let requirements = names.map { ResolverRequirement(name: $0, range: range, requester: "upgrade") }
         let changes = try plan(requirements, targets: Set(names), operation: nil)
+        if let name, version == nil, !changes.contains(where: { $0.name == name }) {
+            // Nothing moved: if a higher version exists, say what holds it back.
+            let offered = try gatherCandidates(startingAt: [name], fixed: []).filter { $0.name == name && (!$0.yanked || $0.installed) }
+            if let best = offered.map(\.version).max(), let active = try state.activeVersion(name).flatMap(SemanticVersion.init), best > active {
+                _ = try plan([ResolverRequirement(name: name, range: VersionRange(exactly: best), requester: "upgrade")], targets: [name])
+            }
+        }
         return try apply(changes, allow: allow)
     }
 

@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BourseCore
+import BoursePackage
+import BourseRegistry
+import BourseStore
+import BourseTestSupport
+import Foundation
+import Testing
+
+@Suite("Installing from a registry", .serialized)
+struct RegistryInstallTests {
+    @Test("install NAME@RANGE picks the highest non-yanked version and pulls dependencies; upgrade follows new versions")
+    func installByName() throws {
+        let f = try StoreFixture()
+        let registry = f.directory.file("registry")
+        let publisher = RegistryPublisher(directory: registry, key: f.key)
+        _ = try publisher.initialize(name: "test")
+        func publish(_ name: String, _ version: String, _ deps: [String: String] = [:]) throws {
+            let path = try f.package(name, version, dependencies: deps)
+            _ = try publisher.publish(archivePath: path, trustedKeys: [f.key.publicKey])
+        }
+        for v in ["1.0.0", "1.1.0", "1.2.0"] { try publish("ema", v) }
+        _ = try publisher.yank("ema", version: SemanticVersion("1.2.0")!)
+        try publish("codec-json", "2.0.0")
+        try publish("codec-json", "3.0.0")
+        try publish("rsi", "1.0.0", ["codec-json": "^2"])
+
+        var r = try f.bourse(["registry", "add", "test", registry, "--root", registry + "/root.json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try f.bourse(["keys", "trust", f.publicKeyFile]).status == 0)
+
+        r = try f.bourse(["install", "ema@^1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("ema: install none → 1.1.0"), "yanked 1.2.0 is never chosen: \(r.stdout)")
+        r = try f.bourse(["install", "rsi@^1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("codec-json: install none → 2.0.0"), "\(r.stdout)")
+        #expect(r.stdout.contains("rsi: install none → 1.0.0"), "\(r.stdout)")
+        r = try f.bourse(["install", "rsi@^2"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("install needs rsi@^2; but no version of rsi matches ^2 (available: 1.0.0)"), "\(r.stderr)")
+        r = try f.bourse(["upgrade", "codec-json"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("installed rsi 1.0.0 needs codec-json@^2"), "\(r.stderr)")
+
+        r = try f.bourse(["upgrade", "ema"])
+        #expect(r.stdout.contains("already at the highest"), "\(r.stdout) \(r.stderr)")
+        try publish("ema", "1.3.0")
+        r = try f.bourse(["upgrade"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("ema: upgrade 1.1.0 → 1.3.0"), "\(r.stdout)")
+        #expect(try f.bourse(["verify"]).status == 0)
+    }
+}
