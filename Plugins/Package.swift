@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "bourse-predict", type: .dynamic, targets: ["PredictPlugin"]),
         .library(name: "BourseIndicators", targets: ["BourseIndicators"]),
         .library(name: "BourseBarFiles", targets: ["BourseBarFiles"]),
+        .executable(name: "indicator-bench", targets: ["IndicatorBench"]),
     ],
     dependencies: [
         .package(path: "../PluginSDK"),
@@ -38,6 +39,8 @@ let package = Package(
         .systemLibrary(name: "CArchive", path: "Sources/CArchive"),
         .target(name: "BourseCommon"),
         .target(name: "BourseIndicators"),
+        /// Bars/s of an indicator set without the plugin ABI (`indicator-bench`).
+        .executableTarget(name: "IndicatorBench", dependencies: ["BourseIndicators"]),
         .target(name: "BourseModels"),
         .target(name: "BourseBarFiles", dependencies: ["CArchive", "BourseCommon"]),
 

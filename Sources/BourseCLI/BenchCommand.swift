@@ -5,7 +5,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run benchmarks (build with -c release for meaningful numbers).",
-        subcommands: [BusBench.self, WorkerBench.self, RingBench.self, StoreBench.self])
+        subcommands: [BusBench.self, WorkerBench.self, RingBench.self, StoreBench.self, PluginBench.self])
 
     struct BusBench: ParsableCommand {
         static let configuration = CommandConfiguration(
