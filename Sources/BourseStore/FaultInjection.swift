@@ -21,6 +21,9 @@ public enum FaultInjection {
         if counter == target { kill(getpid(), SIGKILL) }
     }
 
+    /// Whether steps are being counted (BOURSE_FAULT_STEP or BOURSE_FAULT_TRACE set).
+    public static var isActive: Bool { target != nil || trace }
+
     /// Steps marked so far in this process.
     public static var stepsTaken: Int { counter }
 }

@@ -44,16 +44,16 @@ public final class OperationLock {
         let previous = Self.readRecord(fd)
         brokenOwner = previous.isEmpty ? nil : previous
         let record = "pid \(getpid()) user \(currentUserName()) since \(Int(time(nil)))\n"
+        // Not fsynced: the record only informs (the kernel drops the flock of a
+        // dead owner; after a power loss no owner is alive anyway).
         ftruncate(fd, 0)
         _ = record.withCString { pwrite(fd, $0, strlen($0), 0) }
-        fsync(fd)
     }
 
     /// Clears the record and releases the lock (also done at deinit).
     public func release() {
         guard descriptor >= 0 else { return }
         ftruncate(descriptor, 0)
-        fsync(descriptor)
         flock(descriptor, LOCK_UN)
         close(descriptor)
         descriptor = -1

@@ -64,9 +64,11 @@ public final class PluginStore {
                 try discard(pluginDir + "/" + version)
                 recoveryNotes.append("removed \(name) \(version) from the store: its install never committed or its removal did not finish")
             }
-            if DurableFiles.entries(pluginDir).isEmpty { try DurableFiles.remove(pluginDir) }
+            if DurableFiles.entries(pluginDir).isEmpty {
+                try DurableFiles.remove(pluginDir)
+                try DurableFiles.sync(home.storeDirectory)
+            }
         }
-        try DurableFiles.sync(home.storeDirectory)
     }
 
     /// Moves a directory out of the store (one atomic rename), then deletes it.

@@ -25,6 +25,7 @@ public final class SQLiteDatabase {
         }
         handle = db
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        bourse_sqlite_no_checkpoint_on_close(db)
     }
 
     deinit { sqlite3_close_v2(handle) }

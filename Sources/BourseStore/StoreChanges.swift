@@ -186,7 +186,11 @@ extension PluginStore {
         let staging = home.stagingDirectory + "/\(name)-\(version)-\(getpid())"
         try package.extract(into: staging)
         FaultInjection.step("extract \(name) \(version) into staging")
-        try DurableFiles.syncTree(staging) { FaultInjection.step("fsync staged \($0)") }
+        if FaultInjection.isActive {
+            // extract(into:) already fsynced every file and directory; under fault
+            // injection, fsync them again one by one so each is a numbered kill point.
+            try DurableFiles.syncTree(staging) { FaultInjection.step("fsync staged \($0)") }
+        }
         let pluginDir = home.pluginDirectory(name)
         if !DurableFiles.exists(pluginDir) {
             try DurableFiles.makeDirectories(pluginDir)
