@@ -19,7 +19,7 @@ public struct ForestDetectorSettings: Equatable, Sendable {
     /// Out-of-range tolerance, as a fraction of the seen range.
     public var rangeTolerance = 0.01
     /// Points of score history a new score is compared with.
-    public var recordSpan = 100_000
+    public var recordSpan = 8000
     /// Ratio to the largest past forest score that gives the top score.
     public var recordScale = 1.5
     /// Points after a high score during which similar or lower scores are damped (0 = never);

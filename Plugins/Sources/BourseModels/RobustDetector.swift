@@ -11,14 +11,12 @@ public struct RobustDetectorSettings: Equatable, Sendable {
     /// Out-of-range tolerance, as a fraction of the seen range.
     public var rangeTolerance = 0.01
     /// Points of deviation history a new deviation is compared with.
-    public var recordSpan = 100_000
+    public var recordSpan = 8000
     /// Ratio to the largest past deviation that gives the top score.
     public var recordScale = 1.5
     /// Points after a high score during which similar or lower scores are damped (0 = never);
     /// see ``RepeatSuppressor``.
     public var suppressionSpan = 150
-    /// The value scored is the mean of the last `smoothing` values (1 = the value itself).
-    public var smoothing = 1
 
     /// The defaults.
     public init() {}
@@ -38,7 +36,6 @@ public struct RobustDetector: AnomalyDetector, Sendable {
     private var normalizer: RecordNormalizer
     private var seen = 0
     private var suppressor: RepeatSuppressor
-    private var lastValues: [Double] = []
 
     /// A detector that has seen nothing.
     public init(settings: RobustDetectorSettings = RobustDetectorSettings()) {
@@ -63,10 +60,7 @@ public struct RobustDetector: AnomalyDetector, Sendable {
 
     /// Scores `value`, then learns it.
     public mutating func update(_ value: Double) -> AnomalyScore {
-        lastValues.append(value)
-        if lastValues.count > settings.smoothing { lastValues.removeFirst() }
-        let smoothed = lastValues.reduce(0, +) / Double(lastValues.count)
-        let z = robustZ(smoothed)
+        let z = robustZ(value)
         window.append(value)
         let outside = range.update(value)
         let relative = normalizer.update(z)

@@ -8,7 +8,7 @@ public struct AnomalyModelConfig {
     public static let allowedKeys: Set<String> = [
         "detector", "field", "learning_period", "window", "range_tolerance", "record_scale",
         "shingle", "training_window", "sample_size", "trees", "refit_interval", "seed",
-        "robust_weight", "combination", "alert_threshold", "critical_threshold",
+        "robust_weight", "combination", "alert_threshold", "critical_threshold", "record_span", "suppression_span",
     ]
 
     /// Which detector runs.
@@ -60,6 +60,13 @@ public struct AnomalyModelConfig {
         let scale = try number("record_scale", settings.robust.recordScale, 0.1...100)
         settings.robust.recordScale = scale
         settings.forest.recordScale = scale
+        let span = try integer("record_span", settings.robust.recordSpan, 1...100_000_000)
+        settings.robust.recordSpan = span
+        settings.forest.recordSpan = span
+        let suppression = try integer("suppression_span", settings.suppressionSpan, 0...1_000_000)
+        settings.robust.suppressionSpan = suppression
+        settings.forest.suppressionSpan = suppression
+        settings.suppressionSpan = suppression
         settings.forest.shingle = try integer("shingle", settings.forest.shingle, 1...64)
         settings.forest.trainingWindow = try integer("training_window", settings.forest.trainingWindow, 16...1_000_000)
         settings.forest.sampleSize = try integer("sample_size", settings.forest.sampleSize, 2...65_536)

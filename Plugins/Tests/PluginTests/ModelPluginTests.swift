@@ -103,6 +103,7 @@ func anomalyPluginScoresEveryValueAndAlertsOnAnomalies(detector: String) throws 
     ("{\"combination\": \"median\"}", "'combination'"),
     ("{\"alert_threshold\": 2}", "'alert_threshold'"),
     ("{\"windw\": 30}", "windw"),
+    ("{\"record_span\": 0}", "'record_span'"),
 ])
 func anomalyPluginRejectsBadConfig(config: String, named: String) {
     do {
