@@ -71,7 +71,9 @@ struct Install: ParsableCommand {
         Crash-safe: files are unpacked in $BOURSE_HOME/staging, fsynced, renamed into \
         $BOURSE_HOME/store/NAME/VERSION, then one SQLite transaction switches the \
         active version and records a revision. Installing another version of an \
-        installed plugin from a file is an upgrade (or downgrade).
+        installed plugin from a file is an upgrade (or downgrade); installing the \
+        active version again does nothing, unless `bourse verify` finds its files \
+        drifted: then they are unpacked again (a `repair` revision).
         """)
 
     @Argument(help: ArgumentHelp("A .bpkg file, or NAME[@RANGE].", valueName: "package"))

@@ -94,7 +94,7 @@ extension PluginStore {
         for (name, candidate) in chosen.sorted(by: { $0.key < $1.key }) where active[name] != candidate.version.description {
             let package = packages[name].flatMap { $0.manifest.version == candidate.version ? $0 : nil }
             changes.append(PlannedChange(name: name, version: candidate.version, package: package,
-                                         source: package?.archivePath ?? "", operation: targets.contains(name) ? operation : nil))
+                                         source: package.map { absolutePath($0.archivePath) } ?? "", operation: targets.contains(name) ? operation : nil))
         }
         return changes
     }

@@ -99,29 +99,53 @@ extension PluginStore {
             drift.append(StoreDrift(name: "", version: "", path: home.databasePath, problem: "database integrity check: \(integrity)"))
         }
         for installed in try state.installedVersions() {
-            let dir = home.versionDirectory(installed.name, installed.version)
-            guard DurableFiles.exists(dir) else {
-                drift.append(StoreDrift(name: installed.name, version: installed.version, path: "", problem: "missing-directory"))
-                continue
-            }
-            let expected = try state.files(installed.name, installed.version)
-            let onDisk = Set(try DurableFiles.regularFiles(under: dir))
-            for (path, digest) in expected.sorted(by: { $0.key < $1.key }) {
-                guard onDisk.contains(path) else {
-                    drift.append(StoreDrift(name: installed.name, version: installed.version, path: path, problem: "missing"))
-                    continue
-                }
-                checked += 1
-                if try Self.sha256(ofFile: dir + "/" + path) != digest {
-                    drift.append(StoreDrift(name: installed.name, version: installed.version, path: path, problem: "modified"))
-                }
-            }
-            let unsigned: Set<String> = [PackageChecksums.fileName, PackageSignature.fileName]
-            for path in onDisk.sorted() where expected[path] == nil && !unsigned.contains(path) {
-                drift.append(StoreDrift(name: installed.name, version: installed.version, path: path, problem: "unexpected"))
-            }
+            let result = try verify(installed.name, installed.version)
+            checked += result.checkedFiles
+            drift += result.drift
         }
         return (checked, drift)
+    }
+
+    /// Re-hashes the files of one installed version.
+    func verify(_ name: String, _ version: String) throws -> (checkedFiles: Int, drift: [StoreDrift]) {
+        let dir = home.versionDirectory(name, version)
+        guard DurableFiles.exists(dir) else {
+            return (0, [StoreDrift(name: name, version: version, path: "", problem: "missing-directory")])
+        }
+        var drift: [StoreDrift] = []
+        var checked = 0
+        let expected = try state.files(name, version)
+        let onDisk = Set(try DurableFiles.regularFiles(under: dir))
+        for (path, digest) in expected.sorted(by: { $0.key < $1.key }) {
+            guard onDisk.contains(path) else {
+                drift.append(StoreDrift(name: name, version: version, path: path, problem: "missing"))
+                continue
+            }
+            checked += 1
+            if try Self.sha256(ofFile: dir + "/" + path) != digest {
+                drift.append(StoreDrift(name: name, version: version, path: path, problem: "modified"))
+            }
+        }
+        let unsigned: Set<String> = [PackageChecksums.fileName, PackageSignature.fileName]
+        for path in onDisk.sorted() where expected[path] == nil && !unsigned.contains(path) {
+            drift.append(StoreDrift(name: name, version: version, path: path, problem: "unexpected"))
+        }
+        return (checked, drift)
+    }
+
+    /// Unpacks `package` again over its drifted installed version and records a `repair` revision.
+    func repair(_ package: VerifiedPackage) throws -> StoreChange {
+        let name = package.manifest.name, version = package.manifest.version.description
+        guard try state.files(name, version) == package.checksums else {
+            throw BourseError(.storeDrift, "\(package.archivePath) is not the package \(name) \(version) was installed from (its checksums differ)", input: package.archivePath)
+        }
+        try unpack(package)
+        let number: Int = try state.database.transaction {
+            FaultInjection.step("SQL begin")
+            return try state.recordRevision(name, operation: "repair", from: version, to: version, note: "re-unpacked from \(absolutePath(package.archivePath))")
+        }
+        FaultInjection.step("SQL commit")
+        return StoreChange(name: name, operation: "repair", from: version, to: version, revision: number, unpacked: true)
     }
 
     /// Lower-case hex SHA-256 of a file (not following a final symlink).

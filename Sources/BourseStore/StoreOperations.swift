@@ -19,7 +19,8 @@ extension PluginStore {
             throw BourseError(.resolutionConflict, "\(m.name) is pinned to \(pinned); unpin it first (bourse pin \(m.name) --remove)", input: m.name)
         }
         if try state.activeVersion(m.name) == m.version.description {
-            return []
+            // Already active: nothing to do, unless its files drifted (then unpack them again).
+            return try verify(m.name, m.version.description).drift.isEmpty ? [] : [try repair(package)]
         }
         let changes = try plan([ResolverRequirement(name: m.name, range: VersionRange(exactly: m.version), requester: "install")],
                                targets: [m.name], fixed: [fixed], packages: [m.name: package])

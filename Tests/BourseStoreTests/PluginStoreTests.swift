@@ -154,6 +154,11 @@ struct PluginStoreTests {
             unlink(dir + "/manifest.json")
             let drift = try store.verify().drift.map { "\($0.path):\($0.problem)" }.sorted()
             #expect(drift == ["docs/README.md:modified", "extra.txt:unexpected", "manifest.json:missing"])
+            // Installing the same package again repairs the files, as a revision of its own.
+            let repaired = try store.install(packageAt: path, allow: [])
+            #expect(repaired.map(\.operation) == ["repair"])
+            #expect(try store.verify().drift.isEmpty)
+            #expect(try store.install(packageAt: path, allow: []).isEmpty)
         }
     }
 
