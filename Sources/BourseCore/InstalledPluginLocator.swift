@@ -3,7 +3,7 @@
 public protocol InstalledPluginLocator: Sendable {
     /// The library (`.so`) path of the installed version to use for
     /// `requirement`: the active version when it is in range, else the
-    /// highest installed version in range. Throws `not-installed` or
+    /// most recently active installed version in range, else the highest. Throws `not-installed` or
     /// `resolution-conflict` naming the command that fixes it
     /// (e.g. "run: bourse install rsi@^1").
     func libraryPath(for requirement: PluginRequirement) throws -> String

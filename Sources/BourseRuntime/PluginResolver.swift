@@ -9,7 +9,7 @@ import BourseCore
 ///   graph file's directory.
 /// - `NAME@RANGE` (`rsi@^1`, `rsi@=1.2.0` to pin a node to one version) is
 ///   looked up in the plugin store: its active version when in range, else
-///   the highest installed version in range.
+///   the most recently active (then the highest) installed version in range.
 /// - Otherwise it is a plugin name, looked up as `libbourse-NAME.so`, then
 ///   `libNAME.so`, in each search directory in order: the graph's
 ///   `plugin_path`, `--plugin-path` options, `$BOURSE_PLUGIN_PATH`

@@ -15,7 +15,8 @@ public struct StoreLocator: InstalledPluginLocator {
         self.home = home
     }
 
-    /// The library of the active version when in range, else of the highest installed version in range.
+    /// The library of the active version when in range, else of the most recently active
+    /// installed version in range, else of the highest installed version in range.
     public func libraryPath(for requirement: PluginRequirement) throws -> String {
         let fix = "run: bourse install \(requirement)"
         guard access(home.databasePath, F_OK) == 0 else {
@@ -28,7 +29,12 @@ public struct StoreLocator: InstalledPluginLocator {
         }
         let active = try state.activeVersion(requirement.name)
         let inRange = versions.filter { $0.semanticVersion.map(requirement.range.contains) ?? false }
-        let chosen = inRange.first { $0.version == active } ?? inRange.max { ($0.semanticVersion!) < ($1.semanticVersion!) }
+        // The active version when in range; else the one most recently active that is
+        // (so a version rolled back from is not picked again); else the highest.
+        let recent = try state.revisions(of: requirement.name).reversed().compactMap(\.to)
+        let chosen = inRange.first { $0.version == active }
+            ?? recent.lazy.compactMap { version in inRange.first { $0.version == version } }.first
+            ?? inRange.max { ($0.semanticVersion!) < ($1.semanticVersion!) }
         guard let chosen else {
             let installed = versions.map { $0.version + ($0.version == active ? " (active)" : "") }.joined(separator: ", ")
             throw BourseError(.resolutionConflict,

@@ -141,6 +141,28 @@ struct PluginStoreTests {
         }
     }
 
+    @Test("graph lookups: active version in range, else the most recently active in range, else the highest")
+    func locator() throws {
+        let f = try StoreFixture()
+        try f.trustKey()
+        let paths = try ["1.0.0", "1.1.0", "1.2.0", "2.0.0"].map { try f.package("ema", $0) }
+        try f.withStore { store in
+            for p in paths.prefix(3) { _ = try store.install(packageAt: p, allow: []) }
+            _ = try store.rollback("ema", toRevision: nil)          // 1.2.0 misbehaved: back to 1.1.0
+            _ = try store.install(packageAt: paths[3], allow: [])  // then 2.0.0
+        }
+        let locator = StoreLocator(home: f.home)
+        func version(_ text: String) throws -> String {
+            let path = try locator.libraryPath(for: try PluginRequirement(parsing: text))
+            return path.components(separatedBy: "/store/ema/")[1].components(separatedBy: "/")[0]
+        }
+        #expect(try version("ema") == "2.0.0")
+        #expect(try version("ema@^1") == "1.1.0")
+        #expect(try version("ema@=1.2.0") == "1.2.0")
+        #expect(try version("ema@~1.0") == "1.0.0")
+        #expect(throws: BourseError.self) { try version("ema@^3") }
+    }
+
     @Test("verify reports modified, missing and unexpected files")
     func drift() throws {
         let f = try StoreFixture()
