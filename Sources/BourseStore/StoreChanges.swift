@@ -125,7 +125,7 @@ extension PluginStore {
             var result: [StoreChange] = []
             for change in changes {
                 let version = change.version.description
-                if let package = change.package, let manifest = unpacked[change.name] {
+                if let package = change.package, let manifest = unpacked[change.name], try state.installedVersion(change.name, version) == nil {
                     let m = package.manifest
                     let record = InstalledVersion(name: m.name, version: version, kind: m.kind.description, signerKeyID: package.signerKeyID ?? "",
                                                   source: change.source, installedAt: Int(time(nil)),

@@ -24,10 +24,12 @@ extension PluginStore {
         }
         let changes = try plan([ResolverRequirement(name: m.name, range: VersionRange(exactly: m.version), requester: "install")],
                                targets: [m.name], fixed: [fixed], packages: [m.name: package])
-        let alreadyInstalled = try state.installedVersion(m.name, m.version.description) != nil
+        // An installed version is only switched to, unless its files drifted: then it is unpacked again.
+        let keepInstalled = try state.installedVersion(m.name, m.version.description) != nil
+            && verify(m.name, m.version.description).drift.isEmpty
         return try apply(changes.map { change in
             var c = change
-            if c.name == m.name && alreadyInstalled { c.package = nil }
+            if c.name == m.name && keepInstalled { c.package = nil }
             return c
         }, allow: allow)
     }

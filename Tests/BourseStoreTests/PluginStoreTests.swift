@@ -181,6 +181,11 @@ struct PluginStoreTests {
             #expect(repaired.map(\.operation) == ["repair"])
             #expect(try store.verify().drift.isEmpty)
             #expect(try store.install(packageAt: path, allow: []).isEmpty)
+            // Switching back to a drifted installed version from its package unpacks it again.
+            _ = try store.install(packageAt: try f.package("ema", "2.0.0"), allow: [])
+            try "tampered again".write(toFile: dir + "/docs/README.md", atomically: false, encoding: .utf8)
+            #expect(try store.install(packageAt: path, allow: []).map(\.operation) == ["downgrade"])
+            #expect(try store.verify().drift.isEmpty)
         }
     }
 
