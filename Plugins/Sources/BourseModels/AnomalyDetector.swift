@@ -8,7 +8,8 @@ public enum AnomalyReason: UInt32, Sendable, CaseIterable {
     case normal = 1
     /// The value left the range of every value seen so far by more than the tolerance.
     case outOfRange = 2
-    /// The value is far from the rolling median, in MADs, compared with past deviations.
+    /// The value is far from the rolling median, or from the same phase of earlier cycles,
+    /// in MADs, compared with past deviations.
     case deviation = 3
     /// The recent pattern of values is easy to isolate from the training window (isolation forest).
     case isolated = 4
@@ -21,7 +22,7 @@ public enum AnomalyReason: UInt32, Sendable, CaseIterable {
         case .learning: return "learning"
         case .normal: return "normal"
         case .outOfRange: return "value outside the range seen so far"
-        case .deviation: return "unusual deviation from the rolling median"
+        case .deviation: return "unusual deviation from the rolling median or earlier cycles"
         case .isolated: return "unusual recent pattern (isolation forest)"
         case .deviationAndIsolated: return "unusual deviation and pattern"
         }

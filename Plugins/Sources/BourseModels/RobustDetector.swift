@@ -14,6 +14,9 @@ public struct RobustDetectorSettings: Equatable, Sendable {
     public var recordSpan = 8000
     /// Ratio to the largest past deviation that gives the top score.
     public var recordScale = 1.5
+    /// Also score each value's residual against the same phase of earlier
+    /// cycles (period found by autocorrelation over the learning period).
+    public var seasonal = true
     /// Points after a high score during which similar or lower scores are damped (0 = never);
     /// see ``RepeatSuppressor``.
     public var suppressionSpan = 150
@@ -27,7 +30,9 @@ public struct RobustDetectorSettings: Equatable, Sendable {
 /// (×1.4826, floored at a tenth of the window's standard deviation). The
 /// z-score is then normalised against the series' own past z-scores
 /// (``RecordNormalizer``), and a value outside the range of everything seen
-/// so far scores 1.
+/// so far scores 1. With `seasonal`, when the learning values show a cycle
+/// (``SeasonalResidual``), the residual against the same phase of earlier
+/// cycles is scored the same way and the higher of the two scores is kept.
 public struct RobustDetector: AnomalyDetector, Sendable {
     /// The settings.
     public let settings: RobustDetectorSettings
@@ -36,6 +41,10 @@ public struct RobustDetector: AnomalyDetector, Sendable {
     private var normalizer: RecordNormalizer
     private var seen = 0
     private var suppressor: RepeatSuppressor
+    private var learningValues: [Double] = []
+    private var seasonalResidual = SeasonalResidual()
+    private var residualWindow: RollingMedianWindow
+    private var residualNormalizer: RecordNormalizer
 
     /// A detector that has seen nothing.
     public init(settings: RobustDetectorSettings = RobustDetectorSettings()) {
@@ -44,6 +53,8 @@ public struct RobustDetector: AnomalyDetector, Sendable {
         range = RangeNovelty(tolerance: settings.rangeTolerance)
         normalizer = RecordNormalizer(span: settings.recordSpan, scale: settings.recordScale)
         suppressor = RepeatSuppressor(span: settings.suppressionSpan)
+        residualWindow = RollingMedianWindow(capacity: settings.window)
+        residualNormalizer = RecordNormalizer(span: settings.recordSpan, scale: settings.recordScale)
     }
 
     /// Points used only for training.
@@ -58,13 +69,37 @@ public struct RobustDetector: AnomalyDetector, Sendable {
         return min(abs(value - median) / scale, settings.maximumZ)
     }
 
+    /// The normalised robust z of a seasonal residual against earlier residuals; then learns it.
+    private mutating func scoreResidual(_ residual: Double) -> Double {
+        var seasonalZ = 0.0
+        if residualWindow.count >= 10 {
+            let median = residualWindow.median
+            let mad = residualWindow.medianAbsoluteDeviation(from: median) * 1.4826
+            let scale = max(mad, 0.1 * residualWindow.standardDeviation, 1e-9 * abs(median) + 1e-12)
+            seasonalZ = min(abs(residual - median) / scale, settings.maximumZ)
+        }
+        residualWindow.append(residual)
+        return residualNormalizer.update(seasonalZ)
+    }
+
     /// Scores `value`, then learns it.
     public mutating func update(_ value: Double) -> AnomalyScore {
         let z = robustZ(value)
         window.append(value)
         let outside = range.update(value)
-        let relative = normalizer.update(z)
+        var relative = normalizer.update(z)
         seen += 1
+        if settings.seasonal {
+            if seen <= settings.learningPeriod {
+                learningValues.append(value)
+                if seen == settings.learningPeriod {
+                    for residual in seasonalResidual.learn(learningValues) { _ = scoreResidual(residual) }
+                    learningValues = []
+                }
+            } else if seasonalResidual.period != nil {
+                relative = max(relative, scoreResidual(seasonalResidual.update(value)))
+            }
+        }
         guard seen > settings.learningPeriod else { return .learning }
         let score = suppressor.update(outside ? 1 : relative)
         if outside {

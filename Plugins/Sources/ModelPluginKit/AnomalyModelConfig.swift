@@ -8,7 +8,7 @@ public struct AnomalyModelConfig {
     public static let allowedKeys: Set<String> = [
         "detector", "field", "learning_period", "window", "range_tolerance", "record_scale",
         "shingle", "training_window", "sample_size", "trees", "refit_interval", "seed",
-        "robust_weight", "combination", "alert_threshold", "critical_threshold", "record_span", "suppression_span",
+        "robust_weight", "combination", "alert_threshold", "critical_threshold", "record_span", "suppression_span", "seasonal",
     ]
 
     /// Which detector runs.
@@ -53,6 +53,7 @@ public struct AnomalyModelConfig {
         let learning = try integer("learning_period", 750, 0...10_000_000)
         settings.robust.learningPeriod = learning
         settings.forest.learningPeriod = learning
+        settings.robust.seasonal = try config.bool("seasonal", default: settings.robust.seasonal)
         settings.robust.window = try integer("window", settings.robust.window, 10...100_000)
         let tolerance = try number("range_tolerance", settings.robust.rangeTolerance, 0...10)
         settings.robust.rangeTolerance = tolerance

@@ -131,3 +131,34 @@ func valuesOutsideTheSeenRangeScoreOne(kind: DetectorKind) {
     #expect(scores[900].reason == .outOfRange)
     #expect(scores[900].confidence == 1)
 }
+
+@Test func seasonalResidualFindsThePeriodOfACycle() {
+    let cycle = syntheticSeries(count: 600)  // period 48 plus noise
+    #expect(SeasonalResidual.dominantPeriod(of: cycle) == 48)
+    var generator = SeededGenerator(seed: 4)
+    let noise = (0..<600).map { _ in Double(generator.next() % 1000) }
+    #expect(SeasonalResidual.dominantPeriod(of: noise) == nil)
+    var residual = SeasonalResidual()
+    _ = residual.learn(cycle)
+    #expect(residual.period == 48)
+    // The next value of the cycle is close to the same phase one period earlier.
+    #expect(abs(residual.update(100 + 10 * Double(600 % 48) / 48)) < 1)
+}
+
+@Test func seasonalScoringFindsAMissingPeak() {
+    // A sharp daily peak (inside the seen range) that fails to appear once.
+    let values = (0..<2000).map { (i: Int) -> Double in
+        let phase = i % 48
+        let peak: Double = (20...23).contains(phase) && !(1500..<1548).contains(i) ? 10 : 0
+        return 100 + peak + Double(i % 7) * 0.05
+    }
+    var settings = RobustDetectorSettings()
+    settings.learningPeriod = 500
+    var plain = settings
+    plain.seasonal = false
+    let seasonal = run(RobustDetector(settings: settings), values)
+    let level = run(RobustDetector(settings: plain), values)
+    let missing = 1500 + 20
+    #expect(seasonal[missing].score > 0.5)
+    #expect(seasonal[missing].score > level[missing].score)
+}
