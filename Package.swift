@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "BourseTransportTests", dependencies: ["BourseTransport", "CBourseRing"]),
         .testTarget(name: "BourseSandboxTests", dependencies: ["BourseSandbox", "BourseTestSupport"]),
         .testTarget(name: "BoursePackageTests", dependencies: ["BoursePackage", "BourseTestSupport"]),
-        .testTarget(name: "BourseRegistryTests", dependencies: ["BourseRegistry", "BourseTestSupport"]),
+        .testTarget(name: "BourseRegistryTests", dependencies: ["BourseRegistry", "BoursePackage", "BourseStore", "BourseTestSupport"]),
         .testTarget(name: "BourseStoreTests", dependencies: ["BourseStore", "BourseTestSupport"]),
         .testTarget(name: "BourseEvaluationTests", dependencies: ["BourseEvaluation", "BourseTestSupport"]),
         .testTarget(name: "BourseIsolationTests", dependencies: ["BourseIsolation", "BourseRuntime", "BourseTestSupport"]),

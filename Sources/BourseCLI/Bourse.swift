@@ -20,7 +20,7 @@ struct Bourse: ParsableCommand {
         """,
         version: bourseVersion,
         subcommands: [Run.self, Graph.self, Plugin.self, Install.self, Upgrade.self, Rollback.self, Uninstall.self, List.self, Info.self,
-                      History.self, Verify.self, Pin.self, GC.self, Keys.self, Bench.self, Eval.self, Version.self]
+                      History.self, Verify.self, Pin.self, GC.self, Keys.self, RegistryCommand.self, SearchCommand.self, IndexCommand.self, Bench.self, Eval.self, Version.self]
     )
 }
 

@@ -1,4 +1,0 @@
-import Testing
-@testable import BourseRegistry
-
-@Test func moduleLinks() { _ = BourseRegistryModule.self }
