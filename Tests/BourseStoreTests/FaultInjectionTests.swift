@@ -53,6 +53,7 @@ struct FaultInjectionTests {
             Scenario(name: "rollback", arguments: ["rollback", "ema"]),
         ]
         var killedPoints = 0
+        var stepsPerScenario: [(String, Int)] = []
         for scenario in scenarios {
             let template = templates + "/" + scenario.name
             // Before and after, and how many steps the operation has.
@@ -64,6 +65,7 @@ struct FaultInjectionTests {
             #expect(before != after)
             let steps = traced.stderr.split(separator: "\n").filter { $0.hasPrefix("fault-step ") }.count
             #expect(steps >= 4, "\(scenario.name) has \(steps) steps")
+            stepsPerScenario.append((scenario.name, steps))
             for step in 1...steps {
                 try copyHome(template, f.home.root)
                 let killed = try f.bourse(scenario.arguments, environment: ["BOURSE_FAULT_STEP": String(step)])
@@ -82,6 +84,7 @@ struct FaultInjectionTests {
                 }
             }
         }
+        print("crash safety: \(killedPoints) kill points (\(stepsPerScenario.map { "\($0.0) \($0.1)" }.joined(separator: ", ")))")
         #expect(killedPoints >= 50, "only \(killedPoints) distinct kill points")
     }
 }
