@@ -62,22 +62,12 @@ public struct RobustDetector: AnomalyDetector, Sendable {
 
     /// The robust z-score of `value` against the current window, before adding it (0 until 10 values).
     public func robustZ(_ value: Double) -> Double {
-        guard window.count >= 10 else { return 0 }
-        let median = window.median
-        let mad = window.medianAbsoluteDeviation(from: median) * 1.4826
-        let scale = max(mad, 0.1 * window.standardDeviation, 1e-9 * abs(median) + 1e-12)
-        return min(abs(value - median) / scale, settings.maximumZ)
+        window.robustZ(value, maximum: settings.maximumZ)
     }
 
     /// The normalised robust z of a seasonal residual against earlier residuals; then learns it.
     private mutating func scoreResidual(_ residual: Double) -> Double {
-        var seasonalZ = 0.0
-        if residualWindow.count >= 10 {
-            let median = residualWindow.median
-            let mad = residualWindow.medianAbsoluteDeviation(from: median) * 1.4826
-            let scale = max(mad, 0.1 * residualWindow.standardDeviation, 1e-9 * abs(median) + 1e-12)
-            seasonalZ = min(abs(residual - median) / scale, settings.maximumZ)
-        }
+        let seasonalZ = residualWindow.robustZ(residual, maximum: settings.maximumZ)
         residualWindow.append(residual)
         return residualNormalizer.update(seasonalZ)
     }

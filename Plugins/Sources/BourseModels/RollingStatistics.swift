@@ -50,6 +50,17 @@ public struct RollingMedianWindow: Sendable {
         return (sum / Double(sorted.count)).squareRoot()
     }
 
+    /// How far `value` is from the window's median in robust units: the MAD
+    /// ×1.4826, floored at a tenth of the standard deviation (and a tiny
+    /// fraction of the median); capped at `maximum`; 0 with fewer than 10 values.
+    public func robustZ(_ value: Double, maximum: Double) -> Double {
+        guard count >= 10 else { return 0 }
+        let center = median
+        let mad = medianAbsoluteDeviation(from: center) * 1.4826
+        let scale = max(mad, 0.1 * standardDeviation, 1e-9 * abs(center) + 1e-12)
+        return min(abs(value - center) / scale, maximum)
+    }
+
     static func median(ofSorted values: [Double]) -> Double {
         guard !values.isEmpty else { return .nan }
         let middle = values.count / 2
