@@ -119,7 +119,10 @@ public struct DependencyResolver: Sendable {
             let all = constraintsHere[name]!
             let list = resolver.ordered(name)
             if list.isEmpty {
-                fail("\(why); but no version of \(name) is installed or offered by a registry (run: bourse install \(PluginRequirement(name: name, range: requirement.range)))")
+                let fix = requirement.chain.count > 1
+                    ? "run: bourse install \(PluginRequirement(name: name, range: requirement.range))"
+                    : "install a package file, or add a registry that has it: bourse registry add"
+                fail("\(why); but no version of \(name) is installed or offered by a registry (\(fix))")
                 return nil
             }
             if let pin = resolver.pins[name], !requirement.range.contains(pin) {
