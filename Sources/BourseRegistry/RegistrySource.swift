@@ -92,15 +92,14 @@ public struct HTTPRegistrySource: RegistrySource {
         }
         var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalAndRemoteCacheData, timeoutInterval: timeout)
         request.httpMethod = "GET"
-        let result = HTTPResultBox()
-        let done = DispatchSemaphore(value: 0)
-        let task = URLSession.shared.dataTask(with: request) { data, response, error in
-            result.set(data: data, response: response as? HTTPURLResponse, error: error)
-            done.signal()
+        let download = LimitedDownload(maxBytes: maxBytes)
+        let session = URLSession(configuration: .ephemeral, delegate: download, delegateQueue: nil)
+        defer { session.finishTasksAndInvalidate() }
+        session.dataTask(with: request).resume()
+        let (body, response, error, exceeded) = download.wait()
+        if exceeded {
+            throw BourseError(.registryTampered, "\(url.absoluteString) is larger than the \(maxBytes) bytes expected; download stopped", input: url.absoluteString)
         }
-        task.resume()
-        done.wait()
-        let (data, response, error) = result.get()
         if let error {
             throw BourseError(.registryUnreachable, "cannot fetch \(url.absoluteString): \(error.localizedDescription)", input: url.absoluteString)
         }
@@ -113,26 +112,55 @@ public struct HTTPRegistrySource: RegistrySource {
         guard response.statusCode == 200 else {
             throw BourseError(.registryUnreachable, "fetching \(url.absoluteString) returned HTTP \(response.statusCode)", input: url.absoluteString)
         }
-        let body = data ?? Data()
-        guard body.count <= maxBytes else {
-            throw BourseError(.registryTampered, "\(url.absoluteString) is \(body.count) bytes, more than the \(maxBytes) expected", input: url.absoluteString)
-        }
         return body
     }
 }
 
-/// Carries a URLSession completion across threads.
-private final class HTTPResultBox: @unchecked Sendable {
+/// Collects one response body, cancelling the transfer as soon as it (or its
+/// announced Content-Length) exceeds the limit: an endless response costs at most the limit.
+private final class LimitedDownload: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let maxBytes: Int
     private let lock = NSLock()
-    private var data: Data?
+    private let done = DispatchSemaphore(value: 0)
+    private var body = Data()
     private var response: HTTPURLResponse?
     private var error: Error?
+    private var exceeded = false
 
-    func set(data: Data?, response: HTTPURLResponse?, error: Error?) {
-        lock.withLock { (self.data, self.response, self.error) = (data, response, error) }
+    init(maxBytes: Int) {
+        self.maxBytes = maxBytes
     }
 
-    func get() -> (Data?, HTTPURLResponse?, Error?) {
-        lock.withLock { (data, response, error) }
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+        let tooLarge = response.expectedContentLength > Int64(maxBytes)
+        lock.withLock {
+            self.response = response as? HTTPURLResponse
+            if tooLarge { exceeded = true }
+        }
+        completionHandler(tooLarge ? .cancel : .allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        let cancel: Bool = lock.withLock {
+            if body.count + data.count > maxBytes {
+                exceeded = true
+                return true
+            }
+            body.append(data)
+            return false
+        }
+        if cancel { dataTask.cancel() }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        lock.withLock { self.error = error }
+        done.signal()
+    }
+
+    /// Blocks until the transfer ends; returns the body, the response, the error and whether the limit was exceeded.
+    func wait() -> (Data, HTTPURLResponse?, Error?, Bool) {
+        done.wait()
+        return lock.withLock { (body, response, error, exceeded) }
     }
 }

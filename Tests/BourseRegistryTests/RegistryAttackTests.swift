@@ -171,4 +171,23 @@ import Testing
         let error = #expect(throws: BourseError.self) { try registry.indexFile(for: "ema") }
         #expect(error?.code == .registryTampered)
     }
+
+    @Test func endlessDataOverHTTPIsCutAtTheLimit() throws {
+        let fixture = try RegistryFixture()
+        let server = try RegistryHTTPServer(directory: fixture.directory)
+        server.start()
+        defer { server.stop() }
+        var index = try fixture.read("3/e/ema")
+        index.append(Data(repeating: 0x20, count: 1 << 16))
+        try fixture.write("3/e/ema", index)
+        let registry = try fixture.client(location: server.baseURL).refresh()
+        let error = #expect(throws: BourseError.self) { try registry.indexFile(for: "ema") }
+        #expect(error?.code == .registryTampered)
+        #expect(error?.message.contains("download stopped") == true)
+
+        // An oversized timestamp.json (its length is vouched by nothing) is cut at 1 MiB.
+        try fixture.write("timestamp.json", Data(repeating: 0x20, count: (1 << 20) + 1))
+        let timestampError = #expect(throws: BourseError.self) { try fixture.client(location: server.baseURL).refresh() }
+        #expect(timestampError?.code == .registryTampered)
+    }
 }
