@@ -261,7 +261,7 @@ struct SearchCommand: ParsableCommand {
         if store.json {
             printJSON(hits)
         } else if hits.isEmpty {
-            print("no plugin matching '\(term)'")
+            if !failed { print("no plugin matching '\(term)'") }
         } else {
             print(formatTable(["NAME", "VERSION", "KIND", "ABI", "PERMISSIONS", "REGISTRY"], hits.map {
                 [$0.name, $0.version, $0.kind, $0.abi, $0.permissions.isEmpty ? "-" : $0.permissions.joined(separator: ","), $0.registry]

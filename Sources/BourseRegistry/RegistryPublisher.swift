@@ -151,7 +151,18 @@ public struct RegistryPublisher {
         let current = now()
         var meta: [String: FileDigest] = [:]
         for relative in try indexFilePaths() + [RegistryLayout.configFile] {
-            meta[relative] = MetadataVerification.digest(try readFile(path(relative)))
+            let data = try readFile(path(relative))
+            // Never vouch for a file clients would refuse (a hand edit, a half-written line).
+            if relative == RegistryLayout.configFile {
+                _ = try RegistryConfig.parse(data, source: path(relative))
+            } else {
+                let file = try RegistryIndexFile(parsing: data, source: path(relative))
+                let name = RegistryLayout.pluginName(ofIndexPath: relative)
+                if let stray = file.entries.first(where: { $0.name.lowercased() != name }) {
+                    throw BourseError(.registryIndexInvalid, "\(path(relative)) holds a line for '\(stray.name)'; refusing to sign it", input: path(relative))
+                }
+            }
+            meta[relative] = MetadataVerification.digest(data)
         }
         let snapshotVersion = (try previousVersion(SnapshotMetadata.self, RegistryLayout.snapshotFile) ?? 0) + 1
         let snapshot = try MetadataVerification.sign(

@@ -136,4 +136,16 @@ import Testing
         let unknown = #expect(throws: BourseError.self) { try reopened.registry(named: "local") }
         #expect(unknown?.code == .registryNotFound)
     }
+
+    @Test func thePublisherNeverSignsAnIndexFileClientsWouldRefuse() throws {
+        let fixture = try RegistryFixture()
+        let snapshotBefore = try fixture.read("snapshot.json")
+        var index = try fixture.read("3/e/ema")
+        index.append(Data("{\"half a line\n".utf8))
+        try fixture.write("3/e/ema", index)
+        let error = #expect(throws: BourseError.self) { try fixture.publisher.refresh() }
+        #expect(error?.code == .registryIndexInvalid)
+        #expect(error?.message.contains("3/e/ema:4") == true)
+        #expect(try fixture.read("snapshot.json") == snapshotBefore, "nothing re-signed")
+    }
 }
