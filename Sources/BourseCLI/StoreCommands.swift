@@ -1,5 +1,6 @@
 import ArgumentParser
 import BourseCore
+import BourseSandbox
 import BourseStore
 import Foundation
 
@@ -37,7 +38,7 @@ struct StoreOptions: ParsableArguments {
 
 /// `--allow network,read-paths`: permission names, comma-separated, repeatable.
 func parseAllowList(_ values: [String]) throws -> [String] {
-    let known = ["network", "threads", "read-paths", "write-paths", "exec-memory"]
+    let known = PluginPermissions.knownNames
     let names = values.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
     for name in names where !known.contains(String(name.split(separator: ":").first ?? "")) {
         throw ValidationError("--allow: unknown permission '\(name)'; use one of: \(known.joined(separator: ", "))")

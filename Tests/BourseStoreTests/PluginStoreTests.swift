@@ -37,6 +37,9 @@ struct PluginStoreTests {
         // Re-opening does not re-run migrations.
         let applied = try f.withStore { try $0.state.database.query("SELECT count(*) FROM schema_migrations").first?.int(0) }
         #expect(applied == 1)
+        // A database from a newer bourse is refused, not rewritten.
+        try f.withStore { try $0.state.database.execute("PRAGMA user_version = 99") }
+        expectError(.stateDatabase, containing: "schema version 99 is newer") { _ = try StoreState(path: f.home.databasePath) }
     }
 
     @Test("install, upgrade, rollback, history, uninstall")
