@@ -63,48 +63,58 @@ public struct RollingExtreme: Sendable {
     public let kind: Kind
     /// Number of most recent inputs the extreme is taken over.
     public let window: Int
-    private var values: [Double]
-    private var indices: [Int]
+    /// Deque slots (value, input index), used circularly.
+    private var entries: [Entry]
     /// Physical slot of the front (the current extreme).
     private var head = 0
     /// Number of deque entries.
     private var length = 0
+    /// The current extreme (cached from the front entry).
+    public private(set) var value = 0.0
+    /// The input index of ``value``.
+    public private(set) var index = 0
+
+    private struct Entry {
+        var value: Double
+        var index: Int
+    }
 
     /// An empty window over the last `window` ≥ 1 inputs.
     public init(_ kind: Kind, window: Int) {
         self.kind = kind
         self.window = max(1, window)
-        values = Array(repeating: 0, count: self.window)
-        indices = Array(repeating: 0, count: self.window)
+        entries = Array(repeating: Entry(value: 0, index: 0), count: self.window)
     }
 
     /// Adds input number `index` (strictly increasing between calls).
     public mutating func push(_ value: Double, at index: Int) {
-        // Drop entries the new value dominates (ties too: the newest wins).
-        while length > 0 {
-            var back = head + length - 1
-            if back >= window { back -= window }
-            let dominated = kind == .highest ? values[back] <= value : values[back] >= value
-            guard dominated else { break }
-            length -= 1
+        let window = self.window, highest = kind == .highest
+        var head = self.head, length = self.length
+        entries.withUnsafeMutableBufferPointer { entries in
+            // Drop entries the new value dominates (ties too: the newest wins).
+            while length > 0 {
+                var back = head + length - 1
+                if back >= window { back -= window }
+                let old = entries[back].value
+                guard highest ? old <= value : old >= value else { break }
+                length -= 1
+            }
+            // Drop the front when it left the window.
+            if length > 0 && entries[head].index <= index - window {
+                head += 1
+                if head == window { head = 0 }
+                length -= 1
+            }
+            var slot = head + length
+            if slot >= window { slot -= window }
+            entries[slot] = Entry(value: value, index: index)
+            length += 1
+            self.value = entries[head].value
+            self.index = entries[head].index
         }
-        // Drop the front when it left the window.
-        if length > 0 && indices[head] <= index - window {
-            head += 1
-            if head == window { head = 0 }
-            length -= 1
-        }
-        var slot = head + length
-        if slot >= window { slot -= window }
-        values[slot] = value
-        indices[slot] = index
-        length += 1
+        self.head = head
+        self.length = length
     }
-
-    /// The extreme of the window (undefined before the first push).
-    public var value: Double { values[head] }
-    /// The input index of ``value``.
-    public var index: Int { indices[head] }
 
     /// Empties the window.
     public mutating func removeAll() {

@@ -124,7 +124,12 @@ public struct PriceBar: Equatable, Sendable {
     /// Why this bar cannot be a real print, or `nil` when it is plausible:
     /// a price that is NaN, infinite, zero or negative, a high below the
     /// low, or a negative or non-finite volume.
-    public var defect: PriceBarDefect? {
+    @inlinable public var defect: PriceBarDefect? {
+        // Fast path: all positive and finite, high ≥ low (NaN fails every comparison).
+        if open > 0 && low > 0 && close > 0 && high >= low && volume >= 0
+            && open < .infinity && high < .infinity && close < .infinity && volume < .infinity {
+            return nil
+        }
         guard isFinite else { return .nonFinite }
         guard open > 0, high > 0, low > 0, close > 0 else { return .nonPositivePrice }
         guard high >= low else { return .highBelowLow }
