@@ -4,7 +4,7 @@ import Glibc
 import BourseCore
 
 /// Small POSIX file helpers with `BourseError`s naming the path.
-enum FileIO {
+public enum FileIO {
     static func systemError(_ what: String, _ path: String) -> BourseError {
         BourseError(.io, "cannot \(what) \(path): \(String(cString: strerror(errno)))", input: path)
     }
@@ -62,7 +62,7 @@ enum FileIO {
 
     /// Writes `bytes` to `path` through a temporary file in the same
     /// directory, fsyncs it, renames it over `path` and fsyncs the directory.
-    static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else { throw systemError("create", temporary) }

@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import BourseCore
+import BoursePackage
 import Foundation
 
 /// The one JSON encoding used for everything the registry signs or hashes:
@@ -21,8 +19,8 @@ enum CanonicalJSON {
     }
 }
 
-/// Writes `data` to `path` atomically: a temporary file in the same directory,
-/// fsync, rename over `path`, fsync of the directory. Creates parent directories.
+/// Writes `data` to `path` atomically (BoursePackage's temporary file, fsync,
+/// rename, fsync of the directory), creating parent directories first.
 func writeFileAtomically(_ data: Data, to path: String) throws {
     let directory = (path as NSString).deletingLastPathComponent
     do {
@@ -30,26 +28,7 @@ func writeFileAtomically(_ data: Data, to path: String) throws {
     } catch {
         throw BourseError(.io, "cannot create directory \(directory): \(error.localizedDescription)", input: directory)
     }
-    let temporary = path + ".tmp-\(getpid())"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw BourseError(.io, "cannot create \(temporary): \(String(cString: strerror(errno)))", input: temporary) }
-    var written = 0
-    let ok = data.withUnsafeBytes { raw -> Bool in
-        while written < raw.count {
-            let n = write(fd, raw.baseAddress! + written, raw.count - written)
-            if n < 0 { if errno == EINTR { continue }; return false }
-            written += n
-        }
-        return fsync(fd) == 0
-    }
-    close(fd)
-    guard ok, rename(temporary, path) == 0 else {
-        let reason = String(cString: strerror(errno))
-        unlink(temporary)
-        throw BourseError(.io, "cannot write \(path): \(reason)", input: path)
-    }
-    let dirfd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if dirfd >= 0 { fsync(dirfd); close(dirfd) }
+    try FileIO.writeAtomically(Array(data), to: path)
 }
 
 /// Reads a whole file, or a BourseError naming it.
