@@ -111,6 +111,12 @@ extension PluginStore {
             changes[i].package = try catalog.fetch(name: changes[i].name, version: changes[i].version, trustedKeys: trusted)
             changes[i].source = "registry"
         }
+        let installedNames = Set(try state.installedVersions().map(\.name))
+        for change in changes where !installedNames.contains(change.name) {
+            if let clash = installedNames.first(where: { PluginName.collide($0, change.name) }) {
+                throw BourseError(.resolutionConflict, "plugin name '\(change.name)' collides with installed plugin '\(clash)' (names are compared ignoring case, '-' and '_')", input: change.name)
+            }
+        }
         try checkPermissions(changes, allow: allow)
         let active = try state.activeVersions()
         var unpacked: [String: String] = [:] // name → manifest text

@@ -68,6 +68,18 @@ struct PluginStoreTests {
         }
     }
 
+    @Test("a name colliding with an installed plugin's (ignoring '-') is refused")
+    func nameCollision() throws {
+        let f = try StoreFixture()
+        try f.trustKey()
+        let first = try f.package("codec-json", "1.0.0"), second = try f.package("codecjson", "1.0.0")
+        try f.withStore { store in
+            _ = try store.install(packageAt: first, allow: [])
+            expectError(.resolutionConflict, containing: "collides with installed plugin 'codec-json'") { _ = try store.install(packageAt: second, allow: []) }
+            #expect(try store.status().map(\.name) == ["codec-json"])
+        }
+    }
+
     @Test("untrusted signers are refused and nothing lands in the store")
     func untrusted() throws {
         let f = try StoreFixture()
