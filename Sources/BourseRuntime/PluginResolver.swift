@@ -59,7 +59,8 @@ public struct PluginResolver: Sendable {
         }
         if let installed, let path = try? installed.libraryPath(for: PluginRequirement(name: plugin)) { return path }
         let searched = searchPath.isEmpty ? "(no directories; use --plugin-path or BOURSE_PLUGIN_PATH)" : searchPath.joined(separator: ", ")
-        throw BourseError(.pluginNotFound, "plugin '\(plugin)' not found: looked for \(candidates.joined(separator: " and ")) in \(searched)", input: plugin)
+        let store = installed == nil ? "" : ", and it is not installed in the plugin store (run: bourse install \(plugin))"
+        throw BourseError(.pluginNotFound, "plugin '\(plugin)' not found: looked for \(candidates.joined(separator: " and ")) in \(searched)\(store)", input: plugin)
     }
 
     /// Directory containing the running executable.
