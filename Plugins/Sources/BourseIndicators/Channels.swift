@@ -79,8 +79,7 @@ public struct DonchianChannels: StreamingIndicator {
 
     /// The period n (2...100_000).
     public let period: Int
-    private var highest: RollingExtreme
-    private var lowest: RollingExtreme
+    private var range: RollingRange
     /// See ``StreamingIndicator/acceptedCount``.
     public private(set) var acceptedCount = 0
     /// See ``StreamingIndicator/skippedCount``.
@@ -91,8 +90,7 @@ public struct DonchianChannels: StreamingIndicator {
     public init(period: Int = 20) throws(IndicatorError) {
         try IndicatorError.checkPeriod(period, in: 2...100_000, indicator: "DONCHIAN")
         self.period = period
-        highest = RollingExtreme(.highest, window: period)
-        lowest = RollingExtreme(.lowest, window: period)
+        range = RollingRange(window: period)
     }
 
     /// `period − 1`.
@@ -106,17 +104,15 @@ public struct DonchianChannels: StreamingIndicator {
         }
         let index = acceptedCount
         acceptedCount += 1
-        highest.push(bar.high, at: index)
-        lowest.push(bar.low, at: index)
+        range.push(bar, at: index)
         guard index >= period - 1 else { return nil }
-        let upper = highest.value, lower = lowest.value
+        let upper = range.highest, lower = range.lowest
         return Output(upper: upper, middle: (upper + lower) / 2.0, lower: lower)
     }
 
     /// Forgets all state.
     public mutating func reset() {
-        highest.removeAll()
-        lowest.removeAll()
+        range.removeAll()
         acceptedCount = 0
         skippedCount = 0
     }

@@ -16,8 +16,7 @@ public struct Stochastic: StreamingIndicator {
 
     /// Bars of the fast %K range.
     public let fastKPeriod: Int
-    private var highest: RollingExtreme
-    private var lowest: RollingExtreme
+    private var range: RollingRange
     private var slowK: SMA
     private var slowD: SMA
     /// See ``StreamingIndicator/acceptedCount``.
@@ -32,8 +31,7 @@ public struct Stochastic: StreamingIndicator {
         try IndicatorError.checkInteger("slow_k", slowK, in: 1...100_000, indicator: "STOCH")
         try IndicatorError.checkInteger("slow_d", slowD, in: 1...100_000, indicator: "STOCH")
         fastKPeriod = fastK
-        highest = RollingExtreme(.highest, window: fastK)
-        lowest = RollingExtreme(.lowest, window: fastK)
+        range = RollingRange(window: fastK)
         self.slowK = try SMA(period: slowK)
         self.slowD = try SMA(period: slowD)
     }
@@ -49,11 +47,10 @@ public struct Stochastic: StreamingIndicator {
         }
         let index = acceptedCount
         acceptedCount += 1
-        highest.push(bar.high, at: index)
-        lowest.push(bar.low, at: index)
+        range.push(bar, at: index)
         guard index >= fastKPeriod - 1 else { return nil }
-        let low = lowest.value
-        let diff = (highest.value - low) / 100.0
+        let low = range.lowest
+        let diff = (range.highest - low) / 100.0
         let fastK = diff != 0.0 ? (bar.close - low) / diff : 0.0
         guard let k = slowK.update(fastK), let d = slowD.update(k) else { return nil }
         return Output(k: k, d: d)
@@ -61,8 +58,7 @@ public struct Stochastic: StreamingIndicator {
 
     /// Forgets all state.
     public mutating func reset() {
-        highest.removeAll()
-        lowest.removeAll()
+        range.removeAll()
         slowK.reset()
         slowD.reset()
         acceptedCount = 0
@@ -92,8 +88,7 @@ public struct KDJ: StreamingIndicator {
     public let kSmoothing: Int
     /// D smoothing m₂ (default 3).
     public let dSmoothing: Int
-    private var highest: RollingExtreme
-    private var lowest: RollingExtreme
+    private var range: RollingRange
     private var k = 50.0
     private var d = 50.0
     /// See ``StreamingIndicator/acceptedCount``.
@@ -110,8 +105,7 @@ public struct KDJ: StreamingIndicator {
         self.period = period
         self.kSmoothing = kSmoothing
         self.dSmoothing = dSmoothing
-        highest = RollingExtreme(.highest, window: period)
-        lowest = RollingExtreme(.lowest, window: period)
+        range = RollingRange(window: period)
     }
 
     /// `period − 1`.
@@ -125,11 +119,10 @@ public struct KDJ: StreamingIndicator {
         }
         let index = acceptedCount
         acceptedCount += 1
-        highest.push(bar.high, at: index)
-        lowest.push(bar.low, at: index)
+        range.push(bar, at: index)
         guard index >= period - 1 else { return nil }
-        let low = lowest.value
-        let diff = (highest.value - low) / 100.0
+        let low = range.lowest
+        let diff = (range.highest - low) / 100.0
         let rsv = diff != 0.0 ? (bar.close - low) / diff : 0.0
         k = (Double(kSmoothing - 1) * k + rsv) / Double(kSmoothing)
         d = (Double(dSmoothing - 1) * d + k) / Double(dSmoothing)
@@ -138,8 +131,7 @@ public struct KDJ: StreamingIndicator {
 
     /// Forgets all state.
     public mutating func reset() {
-        highest.removeAll()
-        lowest.removeAll()
+        range.removeAll()
         k = 50
         d = 50
         acceptedCount = 0
@@ -153,8 +145,7 @@ public struct KDJ: StreamingIndicator {
 public struct WilliamsR: StreamingIndicator {
     /// The period n (2...100_000).
     public let period: Int
-    private var highest: RollingExtreme
-    private var lowest: RollingExtreme
+    private var range: RollingRange
     /// See ``StreamingIndicator/acceptedCount``.
     public private(set) var acceptedCount = 0
     /// See ``StreamingIndicator/skippedCount``.
@@ -165,8 +156,7 @@ public struct WilliamsR: StreamingIndicator {
     public init(period: Int = 14) throws(IndicatorError) {
         try IndicatorError.checkPeriod(period, in: 2...100_000, indicator: "WILLR")
         self.period = period
-        highest = RollingExtreme(.highest, window: period)
-        lowest = RollingExtreme(.lowest, window: period)
+        range = RollingRange(window: period)
     }
 
     /// `period − 1`.
@@ -180,18 +170,16 @@ public struct WilliamsR: StreamingIndicator {
         }
         let index = acceptedCount
         acceptedCount += 1
-        highest.push(bar.high, at: index)
-        lowest.push(bar.low, at: index)
+        range.push(bar, at: index)
         guard index >= period - 1 else { return nil }
-        let high = highest.value
-        let diff = (high - lowest.value) / (-100.0)
+        let high = range.highest
+        let diff = (high - range.lowest) / (-100.0)
         return diff != 0.0 ? (high - bar.close) / diff : 0.0
     }
 
     /// Forgets all state.
     public mutating func reset() {
-        highest.removeAll()
-        lowest.removeAll()
+        range.removeAll()
         acceptedCount = 0
         skippedCount = 0
     }

@@ -123,6 +123,40 @@ public struct RollingExtreme: Sendable {
     }
 }
 
+/// The highest high and the lowest low of the last `window` bars, with
+/// where they occurred (see ``RollingExtreme``).
+public struct RollingRange: Sendable {
+    private var highs: RollingExtreme
+    private var lows: RollingExtreme
+
+    /// An empty range over the last `window` ≥ 1 bars.
+    public init(window: Int) {
+        highs = RollingExtreme(.highest, window: window)
+        lows = RollingExtreme(.lowest, window: window)
+    }
+
+    /// Adds bar number `index` (strictly increasing between calls).
+    @inline(__always) public mutating func push(_ bar: PriceBar, at index: Int) {
+        highs.push(bar.high, at: index)
+        lows.push(bar.low, at: index)
+    }
+
+    /// The highest high of the window.
+    public var highest: Double { highs.value }
+    /// The lowest low of the window.
+    public var lowest: Double { lows.value }
+    /// The bar index of ``highest`` (the most recent on ties).
+    public var highestIndex: Int { highs.index }
+    /// The bar index of ``lowest`` (the most recent on ties).
+    public var lowestIndex: Int { lows.index }
+
+    /// Empties the window.
+    public mutating func removeAll() {
+        highs.removeAll()
+        lows.removeAll()
+    }
+}
+
 /// TA-Lib's `TA_IS_ZERO`: |x| < 1e-8.
 @inline(__always) func taIsZero(_ x: Double) -> Bool { -0.00000001 < x && x < 0.00000001 }
 

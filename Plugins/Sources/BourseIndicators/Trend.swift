@@ -126,8 +126,7 @@ public struct Aroon: StreamingIndicator {
     /// The period n (2...100_000).
     public let period: Int
     private let factor: Double
-    private var highest: RollingExtreme
-    private var lowest: RollingExtreme
+    private var range: RollingRange
     /// See ``StreamingIndicator/acceptedCount``.
     public private(set) var acceptedCount = 0
     /// See ``StreamingIndicator/skippedCount``.
@@ -139,8 +138,7 @@ public struct Aroon: StreamingIndicator {
         try IndicatorError.checkPeriod(period, in: 2...100_000, indicator: "AROON")
         self.period = period
         factor = 100.0 / Double(period)
-        highest = RollingExtreme(.highest, window: period + 1)
-        lowest = RollingExtreme(.lowest, window: period + 1)
+        range = RollingRange(window: period + 1)
     }
 
     /// `period`.
@@ -154,17 +152,15 @@ public struct Aroon: StreamingIndicator {
         }
         let index = acceptedCount
         acceptedCount += 1
-        highest.push(bar.high, at: index)
-        lowest.push(bar.low, at: index)
+        range.push(bar, at: index)
         guard index >= period else { return nil }
-        return Output(down: factor * Double(period - (index - lowest.index)),
-                      up: factor * Double(period - (index - highest.index)))
+        return Output(down: factor * Double(period - (index - range.lowestIndex)),
+                      up: factor * Double(period - (index - range.highestIndex)))
     }
 
     /// Forgets all state.
     public mutating func reset() {
-        highest.removeAll()
-        lowest.removeAll()
+        range.removeAll()
         acceptedCount = 0
         skippedCount = 0
     }
