@@ -91,6 +91,9 @@ struct Eval: ParsableCommand {
                                         seconds: seconds, results: results, scoreboard: corpus.scoreboard))
                 } else {
                     print(formatNABReport(plugin: plugin, config: config, corpus: corpus, results: results, seconds: seconds))
+                    if !only.isEmpty {
+                        print("note: \(corpus.series.count) of NAB's series only (--only): not comparable with the scoreboard")
+                    }
                     if perSeries, let standard = results.first {
                         print("")
                         print(formatTable(["series", "raw", "TP", "FP", "windows"], standard.series.map { s in
