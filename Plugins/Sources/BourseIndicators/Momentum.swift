@@ -87,8 +87,10 @@ public struct Momentum: ScalarIndicator {
 /// Commodity channel index exactly as TA-Lib's `CCI(high, low, close, period)`:
 /// TP = (H + L + C) / 3; (TP − mean) / (0.015 · mean |TP − mean|) over the
 /// last n TPs, 0 when either part is 0. The mean and the mean deviation are
-/// summed over TA-Lib's circular buffer in its slot order, so the cost is
-/// O(n) per bar (inherent to the mean deviation). First value at index n − 1.
+/// summed over the last n TPs at every bar, O(n) per bar (inherent to the
+/// mean deviation), in four partial sums: within ~1e-13 relative of TA-Lib's
+/// sequential sums (the only indicator here that is not bit for bit on the
+/// reference data). First value at index n − 1.
 public struct CCI: StreamingIndicator {
     /// The period n (2...100_000).
     public let period: Int
@@ -123,15 +125,34 @@ public struct CCI: StreamingIndicator {
         if nextSlot == period { nextSlot = 0 }
         guard acceptedCount >= period else { return nil }
         return slots.withUnsafeBufferPointer { buffer -> Double in
-            var average = 0.0
-            for value in buffer { average += value }
-            average /= Double(period)
-            var deviation = 0.0
-            for value in buffer { deviation += abs(value - average) }
+            let average = CCI.sum(buffer) { $0 } / Double(period)
+            let deviation = CCI.sum(buffer) { abs($0 - average) }
             let distance = typical - average
             guard distance != 0.0 && deviation != 0.0 else { return 0 }
             return distance / (0.015 * (deviation / Double(period)))
         }
+    }
+
+    /// Σ transform(x) over the buffer in four interleaved partial sums (four
+    /// independent add chains instead of one: about 3× faster for n = 20;
+    /// differs from TA-Lib's sequential sum by a few ulps).
+    @inline(__always)
+    private static func sum(_ buffer: UnsafeBufferPointer<Double>, _ transform: (Double) -> Double) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var i = 0
+        let n = buffer.count
+        while i + 4 <= n {
+            s0 += transform(buffer[i])
+            s1 += transform(buffer[i + 1])
+            s2 += transform(buffer[i + 2])
+            s3 += transform(buffer[i + 3])
+            i += 4
+        }
+        while i < n {
+            s0 += transform(buffer[i])
+            i += 1
+        }
+        return (s0 + s1) + (s2 + s3)
     }
 
     /// Forgets all state.

@@ -134,9 +134,17 @@ public final class IndicatorSetIndicatorPlugin: IndicatorPlugin {
 
     /// Updates the indicators of each bar's instrument and publishes the values.
     public func onMessages(_ batch: MessageBatch) throws {
+        var ignored: Int64 = 0, nonFinite: Int64 = 0, badPrints: Int64 = 0, published: Int64 = 0
+        defer {
+            // Counters are added once per batch, not once per message.
+            if ignored > 0 { ignoredCounter.add(ignored) }
+            if nonFinite > 0 { nonFiniteCounter.add(nonFinite) }
+            if badPrints > 0 { badPrintCounter.add(badPrints) }
+            if published > 0 { publishedCounter.add(published) }
+        }
         for position in batch.indices {
             guard let bar = batch.bar(at: position) else {
-                ignoredCounter.add()
+                ignored += 1
                 continue
             }
             let instrument = batch.instrument(at: position)
@@ -145,7 +153,7 @@ public final class IndicatorSetIndicatorPlugin: IndicatorPlugin {
             let input = PriceBar(open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume,
                                  time: eventTime)
             if let defect = state.update(input) {
-                if defect == .nonFinite { nonFiniteCounter.add() } else { badPrintCounter.add() }
+                if defect == .nonFinite { nonFinite += 1 } else { badPrints += 1 }
                 continue
             }
             let values = state.values
@@ -159,7 +167,7 @@ public final class IndicatorSetIndicatorPlugin: IndicatorPlugin {
                 }
                 guard defined else { continue }
                 try context.publish(.values(message), topic: group.topic, instrument: instrument, eventTime: eventTime)
-                publishedCounter.add()
+                published += 1
             }
         }
     }
