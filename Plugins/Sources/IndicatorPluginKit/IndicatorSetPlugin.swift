@@ -111,7 +111,7 @@ public final class IndicatorSetIndicatorPlugin: IndicatorPlugin {
                                           : "several published topics end with '.\(category.rawValue)'"
                 throw PluginError("indicator-set: the set has \(set.fieldNames.count) outputs in "
                     + "\(byCategory.count) categories (\(byCategory.keys.map(\.rawValue).sorted().joined(separator: ", "))), "
-                    + "published one topic per category, e.g. 'indicators.\(category.rawValue)'; \(why) "
+                    + "publish one topic per category, e.g. 'indicators.\(category.rawValue)'; \(why) "
                     + "(publishes: \(names.joined(separator: ", ")))", code: 3)
             }
             guard fields.count <= capacity else {
