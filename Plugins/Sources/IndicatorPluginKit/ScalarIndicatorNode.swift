@@ -78,20 +78,28 @@ public final class ScalarIndicatorNode<Indicator: ScalarIndicator> {
 
     /// Feeds every bar of the batch to its instrument's indicator and publishes the values.
     public func process(_ batch: MessageBatch) throws {
-        for message in batch {
-            guard case .bar(let bar) = message.payload else {
-                ignoredCounter.add()
+        var ignored: Int64 = 0, skipped: Int64 = 0, published: Int64 = 0
+        defer {
+            // Counters are added once per batch, not once per message.
+            if ignored > 0 { ignoredCounter.add(ignored) }
+            if skipped > 0 { skippedCounter.add(skipped) }
+            if published > 0 { publishedCounter.add(published) }
+        }
+        for position in batch.indices {
+            guard let bar = batch.bar(at: position) else {
+                ignored += 1
                 continue
             }
             let price = PriceBar(open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume)[field]
             guard price.isFinite else {
-                skippedCounter.add()
+                skipped += 1
                 continue
             }
-            guard let value = states[message.instrument, default: fresh].update(price) else { continue }
+            let instrument = batch.instrument(at: position)
+            guard let value = states[instrument, default: fresh].update(price) else { continue }
             try context.publish(.values(try IndicatorValues(CollectionOfOne(value))), topic: output,
-                                instrument: message.instrument, eventTime: message.eventTime)
-            publishedCounter.add()
+                                instrument: instrument, eventTime: batch.eventTime(at: position))
+            published += 1
         }
     }
 }
