@@ -8,6 +8,11 @@
 // The plugin ABI header comes from PluginSDK/ (single source of truth).
 import PackageDescription
 
+/// Modules on the per-message path between the host and its workers: in
+/// release builds, no dynamic exclusivity checks (they cost a third of the
+/// per-message time there; debug builds and tests keep them).
+let hotPathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "bourse",
     products: [
@@ -40,7 +45,8 @@ let package = Package(
         /// The in-process publish/subscribe bus.
         .target(name: "BourseBus", dependencies: ["BourseCore"]),
         /// Frames over shared-memory rings between the host and a worker process.
-        .target(name: "BourseTransport", dependencies: ["BourseCore", "CBourseRing", "CBourseSystem"]),
+        .target(name: "BourseTransport", dependencies: ["BourseCore", "CBourseRing", "CBourseSystem"],
+                swiftSettings: hotPathSettings),
         /// Seccomp policies, resource limits and plugin permissions.
         .target(name: "BourseSandbox", dependencies: ["BourseCore", "CSeccomp", "CBourseSystem"]),
         /// Applies a sandbox stage and tries one action: proves what the policy contains.
@@ -50,7 +56,7 @@ let package = Package(
         .target(name: "BourseIsolation", dependencies: [
             "BourseCore", "BourseTransport", "BourseSandbox", "BoursePluginHost", "CBourseSystem",
             .product(name: "BoursePluginABI", package: "PluginSDK"),
-        ]),
+        ], swiftSettings: hotPathSettings),
         /// The sandboxed worker process that hosts one plugin instance.
         .executableTarget(name: "BourseWorker", dependencies: ["BourseIsolation"]),
         /// Loading plugin .so files and calling them through the C ABI.

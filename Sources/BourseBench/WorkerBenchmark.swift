@@ -105,13 +105,19 @@ public struct WorkerBenchmark {
         // One way.
         let sink = try host.instantiate(path: sinkPlugin, label: "sink", expectedKind: nil, configJSON: "{}", services: BenchServices())
         try sink.start()
-        let oneWay = try timed { try messages.deliver(to: sink, total: self.messages) }
+        let oneWay = try timed {
+            try messages.deliver(to: sink, total: self.messages)
+            try sink.settle()
+        }
         sink.destroy()
         // Round trip and ping-pong.
         let echoServices = BenchServices()
         let echo = try host.instantiate(path: echoPlugin, label: "echo", expectedKind: nil, configJSON: "{}", services: echoServices)
         try echo.start()
-        let roundTrip = try timed { try messages.deliver(to: echo, total: self.messages) }
+        let roundTrip = try timed {
+            try messages.deliver(to: echo, total: self.messages)
+            try echo.settle()
+        }
         guard echoServices.published == self.messages else {
             throw BourseError(.invalidMessage, "echo returned \(echoServices.published) of \(self.messages) messages")
         }
@@ -122,6 +128,7 @@ public struct WorkerBenchmark {
         for _ in 0..<pings {
             let begin = Clock.monotonicNanoseconds()
             try single.deliver(to: echo, total: 1)
+            try echo.settle()
             samples.append(Clock.monotonicNanoseconds() - begin)
         }
         echo.destroy()

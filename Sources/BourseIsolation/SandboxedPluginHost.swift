@@ -55,7 +55,7 @@ public final class SandboxedPluginHost: PluginHost, @unchecked Sendable {
         }
         let nodeOptions = options
         return try SandboxedPluginInstance(info: info, label: label, configJSON: configJSON, services: services,
-                                           options: nodeOptions, makeChannel: { try makeTransportChannel(ringBytes: nodeOptions.ringBytes) })
+                                           options: nodeOptions, makeChannel: { try makeFrameChannel(ringBytes: nodeOptions.ringBytes) })
     }
 }
 
@@ -63,7 +63,7 @@ public final class SandboxedPluginHost: PluginHost, @unchecked Sendable {
 enum WorkerSession {
     /// Loads the plugin in a sandboxed worker and returns its descriptor facts.
     static func describe(path: String, label: String, options: SandboxOptions) throws -> PluginInfo {
-        let (channel, fd, close) = try makeTransportChannel(ringBytes: 1 << 16)
+        let (channel, fd, close) = try makeFrameChannel(ringBytes: 1 << 16)
         defer { close() }
         let worker = try WorkerProcess.spawn(executable: options.workerExecutable, arguments: options.workerArguments, sharedFD: fd)
         defer { worker.kill() }

@@ -17,24 +17,26 @@ struct WorkerFailure: Error, CustomStringConvertible {
 /// `quarantined`, and the runtime discards — counting — its messages).
 final class SandboxedPluginInstance: PluginInstance {
     let info: PluginInfo
-    private let label: String
+    let label: String
     private let configJSON: String
-    private let services: NodeServices
-    private let options: SandboxOptions
+    let services: NodeServices
+    let options: SandboxOptions
     private let makeChannel: () throws -> (FrameChannel, Int32, () -> Void)
-    private var worker: WorkerProcess?
-    private var channel: FrameChannel?
+    var worker: WorkerProcess?
+    var channel: FrameChannel?
     private var closeChannel: (() -> Void)?
-    private var counterMap: [UInt32: UInt32] = [:]
-    private var started = false
+    var counterMap: [UInt32: UInt32] = [:]
+    var started = false
     private var restarts = 0
     private var quarantine: BourseError?
-    private var pending: [UnsafePointer<bourse_message>] = []
+    /// Batches delivered whose results have not come back yet (sent or not).
+    let inFlight = InFlightBatches()
+    var pending: [UnsafePointer<bourse_message>] = []
     /// Private copies of published records: the worker can rewrite shared
     /// memory at any time, so nothing is validated or used in place.
-    private var copies = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 8)
-    private var copiesCapacity = 1 << 20
-    private var copiesUsed = 0
+    var copies = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 8)
+    var copiesCapacity = 1 << 20
+    var copiesUsed = 0
 
     init(info: PluginInfo, label: String, configJSON: String, services: NodeServices, options: SandboxOptions,
          makeChannel: @escaping () throws -> (FrameChannel, Int32, () -> Void)) throws {
@@ -63,12 +65,35 @@ final class SandboxedPluginInstance: PluginInstance {
         started = true
     }
 
+    /// Copies the batch, sends it and returns without waiting for the
+    /// plugin: up to `maximumBatchesInFlight` batches are in flight, so
+    /// the host fills the ring while the worker handles earlier batches.
+    /// A plugin error from an earlier batch is thrown by a later call.
     func deliver(_ batch: UnsafeBufferPointer<UnsafePointer<bourse_message>?>) throws {
         guard batch.count > 0 else { return }
-        try supervised("on_messages", restartable: true) { try self.sendBatch(batch) }
+        if let quarantine { throw quarantine }
+        guard let channel else { throw BourseError(.pluginCallFailed, "node '\(label)': no worker", input: label) }
+        var chunk = inFlight.newBatch()
+        for message in batch {
+            let record = UnsafeRawBufferPointer(start: UnsafeRawPointer(message!), count: messageRecordSize(message!))
+            if !chunk.isEmpty, chunk.frameBytes + record.count + 16 > channel.batchBudget {
+                inFlight.enqueue(chunk)
+                chunk = inFlight.newBatch()
+            }
+            chunk.append(record)
+        }
+        inFlight.enqueue(chunk)
+        try supervised("on_messages", restartable: true) { try self.sendDeliveries() }
+    }
+
+    /// Waits until the plugin handled every batch sent so far.
+    func settle() throws {
+        guard inFlight.hasAny else { return }
+        try supervised("on_messages", restartable: true) { try self.awaitDeliveries() }
     }
 
     func poll(maxMessages: Int) throws -> PollStatus {
+        try settle()
         var status = PollStatus.idle
         try supervised("poll", restartable: true) {
             var e = WireEncoder()
@@ -82,8 +107,15 @@ final class SandboxedPluginInstance: PluginInstance {
         return status
     }
 
-    func flush() throws { try supervised("flush", restartable: false) { try self.call(.flush) } }
-    func stop() throws { try supervised("stop", restartable: false) { try self.call(.stop) } }
+    func flush() throws {
+        try settle()
+        try supervised("flush", restartable: false) { try self.call(.flush) }
+    }
+
+    func stop() throws {
+        try settle()
+        try supervised("stop", restartable: false) { try self.call(.stop) }
+    }
 
     func destroy() {
         guard let worker else { return }
@@ -105,7 +137,8 @@ final class SandboxedPluginInstance: PluginInstance {
 
     /// Runs `body`; on a worker failure kills the worker, logs the cause and,
     /// if `restartable` and the budget allows, restarts it after a backoff
-    /// and runs `body` again (the batch is delivered again: at-least-once).
+    /// and runs `body` again (batches in flight are delivered again to the
+    /// new worker: at-least-once).
     private func supervised(_ what: String, restartable: Bool, _ body: () throws -> Void) throws {
         if let quarantine { throw quarantine }
         while true {
@@ -116,7 +149,8 @@ final class SandboxedPluginInstance: PluginInstance {
                 worker?.kill()
                 let cause = "node '\(label)' (\(info.name)): worker failed in \(what): \(failure)"
                 guard restartable, restarts < options.maximumRestarts else {
-                    let reason = restartable ? "\(cause); quarantined after \(restarts) restart(s)" : cause
+                    let lost = inFlight.messageCount > 0 ? "; \(inFlight.messageCount) message(s) in flight not delivered" : ""
+                    let reason = restartable ? "\(cause); quarantined after \(restarts) restart(s)\(lost)" : cause
                     let error = BourseError(restartable ? .quarantined : .pluginCallFailed, reason, input: label)
                     if restartable { quarantine = error }
                     throw error
@@ -130,6 +164,7 @@ final class SandboxedPluginInstance: PluginInstance {
                 do {
                     try launch()
                     if started { try call(.start) }
+                    inFlight.markAllUnsent()
                 } catch let again as WorkerFailure {
                     let error = BourseError(.quarantined, "node '\(label)' (\(info.name)): restart failed: \(again); quarantined", input: label)
                     quarantine = error
@@ -175,169 +210,5 @@ final class SandboxedPluginInstance: PluginInstance {
             let names = services.fieldNames(of: topic.id)
             return names.isEmpty ? nil : (topic.id, names)
         }
-    }
-
-    // MARK: Calls
-
-    /// Sends a batch in chunks that fit the ring, one `deliver` per chunk.
-    private func sendBatch(_ batch: UnsafeBufferPointer<UnsafePointer<bourse_message>?>) throws {
-        guard let channel else { throw WorkerFailure(description: "no worker") }
-        var used = 0
-        for message in batch {
-            let record = UnsafeRawPointer(message!)
-            let size = messageHeaderSize + Int(message!.pointee.payload_len)
-            if used > 0, used + size + 16 > channel.batchBudget {
-                try call(.deliver)
-                used = 0
-            }
-            try send(.message, UnsafeRawBufferPointer(start: record, count: size))
-            used += (size + 15) & ~7
-        }
-        try call(.deliver)
-    }
-
-    private func send(_ kind: FrameKind, _ payload: UnsafeRawBufferPointer) throws {
-        guard let channel else { throw WorkerFailure(description: "no worker") }
-        do {
-            try channel.send(kind, payload, timeoutNanoseconds: options.callTimeoutNanoseconds)
-        } catch let error as BourseError {
-            throw WorkerFailure(description: worker?.hasEnded == true ? worker!.endingDescription : error.message)
-        }
-    }
-
-    /// Sends a command and serves the worker until its result arrives.
-    /// Throws `WorkerFailure` when the worker dies, hangs past the timeout
-    /// or writes an invalid frame; `BourseError` when the plugin's call failed.
-    @discardableResult
-    private func call(_ kind: FrameKind, payload: [UInt8] = [], timeout: Int64? = nil) throws -> Int32 {
-        guard let channel, let worker else { throw WorkerFailure(description: "no worker") }
-        try payload.withUnsafeBytes { try send(kind, $0) }
-        channel.flush()
-        let limit = timeout ?? options.callTimeoutNanoseconds
-        let deadline = Clock.monotonicNanoseconds() + limit
-        while true {
-            let frame: ReceivedFrame?
-            do {
-                frame = try channel.receive(timeoutNanoseconds: 20_000_000)
-            } catch let error as BourseError {
-                throw WorkerFailure(description: "the worker corrupted its ring: \(error.message)")
-            }
-            guard let frame else {
-                try publishPending()
-                if worker.hasEnded { throw WorkerFailure(description: worker.endingDescription) }
-                if Clock.monotonicNanoseconds() > deadline {
-                    throw WorkerFailure(description: "hung: \(kind) did not return within \(limit / 1_000_000) ms")
-                }
-                continue
-            }
-            guard let received = FrameKind(rawValue: frame.kind), received.rawValue >= 100 else {
-                throw WorkerFailure(description: "the worker sent an invalid frame kind \(frame.kind)")
-            }
-            if received == .published {
-                try acceptPublished(frame.payload)
-                continue
-            }
-            try publishPending()
-            switch received {
-            case .result:
-                let result = try decoding { try CallResult(decoding: frame.payload) }
-                channel.release()
-                if result.status == Int32(BOURSE_ERROR.rawValue) {
-                    let code = result.code != 0 && result.code != 1 ? " (plugin error code \(result.code))" : ""
-                    throw BourseError(kind == .configure ? .pluginCreateFailed : .pluginCallFailed,
-                                      "node '\(label)' (\(info.name)): \(kind == .configure ? "create" : "\(kind)"): \(result.message)\(code)", input: label)
-                }
-                return result.status
-            case .log:
-                var d = WireDecoder(frame.payload)
-                let (level, text) = try decoding { (try d.i32(), try d.string()) }
-                services.log(level: level, message: text)
-            case .counters:
-                for update in try decoding({ try CounterUpdate.decode(frame.payload) }) {
-                    if !update.name.isEmpty { counterMap[update.id] = services.counterID(named: update.name) }
-                    if let id = counterMap[update.id] { services.addToCounter(id, update.delta) }
-                }
-            case .request:
-                let request = try decoding { try WorkerRequest(decoding: frame.payload) }
-                channel.release()
-                try answer(request).encoded().withUnsafeBytes { try send(.reply, $0) }
-                channel.flush()
-                continue
-            default:
-                throw WorkerFailure(description: "the worker sent an invalid frame kind \(frame.kind)")
-            }
-            channel.release()
-        }
-    }
-
-    private func decoding<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as BourseError {
-            throw WorkerFailure(description: "the worker sent a malformed frame: \(error.message)")
-        }
-    }
-
-    private func answer(_ request: WorkerRequest) -> RequestReply {
-        let reply: RequestReply
-        switch request {
-        case .instrumentID(let symbol): reply = RequestReply(value: services.instrumentID(named: symbol))
-        case .instrumentName(let id): reply = RequestReply(text: services.instrumentName(of: id) ?? "")
-        case .declareFields(let topic, let names):
-            do {
-                try services.declareFields(topicID: topic, names: names)
-                reply = RequestReply()
-            } catch let error as BourseError {
-                reply = RequestReply(text: error.message)
-            } catch {
-                reply = RequestReply(text: "\(error)")
-            }
-        }
-        return reply
-    }
-
-    /// Copies a published record out of shared memory, then checks its
-    /// framing on the copy; the bus checks the rest.
-    private func acceptPublished(_ payload: UnsafeRawBufferPointer) throws {
-        guard payload.count >= messageHeaderSize, payload.count <= messageHeaderSize + Int(BOURSE_MAX_PAYLOAD),
-              let base = payload.baseAddress else {
-            throw WorkerFailure(description: "the worker published a message frame of \(payload.count) bytes")
-        }
-        let size = (payload.count + 7) & ~7
-        if copiesUsed + size > copiesCapacity {
-            try publishPending()
-            if size > copiesCapacity {
-                copies.deallocate()
-                copiesCapacity = size
-                copies = .allocate(byteCount: size, alignment: 8)
-            }
-        }
-        let copy = copies + copiesUsed
-        copy.copyMemory(from: base, byteCount: payload.count)
-        let message = copy.assumingMemoryBound(to: bourse_message.self)
-        guard messageHeaderSize + Int(message.pointee.payload_len) == payload.count else {
-            throw WorkerFailure(description: "the worker published a message whose payload_len \(message.pointee.payload_len) does not match its frame of \(payload.count) bytes")
-        }
-        copiesUsed += size
-        pending.append(UnsafePointer(message))
-        if pending.count >= 256 { try publishPending() }
-    }
-
-    /// Publishes the messages received so far, then frees their ring space.
-    private func publishPending() throws {
-        guard let channel else { return }
-        if !pending.isEmpty {
-            defer {
-                pending.removeAll(keepingCapacity: true)
-                copiesUsed = 0
-            }
-            do {
-                try pending.withUnsafeBufferPointer { try services.publish($0) }
-            } catch let error as BourseError where error.code == .queueClosed {
-                throw error
-            } catch let error as BourseError {
-                // A worker is untrusted: an invalid message is a worker failure.
-                throw WorkerFailure(description: "the worker published an invalid message: \(error.message)")
-            }
-        }
-        channel.release()
     }
 }

@@ -4,7 +4,7 @@ import CBourseABI
 
 /// Version of the host ↔ worker protocol. The host passes it on the
 /// worker's command line; a worker of another build refuses to start.
-let workerProtocolVersion = 2
+let workerProtocolVersion = 3
 
 /// Frame kinds exchanged between the host and a worker. Host → worker kinds
 /// are below 100, worker → host kinds from 100. A host receiving any other

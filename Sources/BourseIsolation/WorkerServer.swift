@@ -9,25 +9,20 @@ import CBourseABI
 /// calls the plugin, sends results. Runs on the worker's main thread.
 ///
 /// Delivered messages are copied out of the ring before the plugin sees
-/// them, so the ring can carry the host's replies to requests the plugin
-/// triggers while it handles a batch.
+/// them (into a `DeliveryInbox`), so the ring can carry the host's replies
+/// to requests the plugin triggers while it handles a batch, and the
+/// frames of the next batches the host already sent.
 final class WorkerServer {
     private let channel: FrameChannel
     private var services: WorkerServices?
     private var instance: PluginInstance?
-    private var arena = UnsafeMutableRawPointer.allocate(byteCount: 1 << 16, alignment: 8)
-    private var arenaCapacity = 1 << 16
-    private var arenaUsed = 0
-    private var offsets: [Int] = []
-    private var pointers: [UnsafePointer<bourse_message>?] = []
+    private let inbox = DeliveryInbox()
     /// Idle wait per receive; the worker sleeps on the futex meanwhile.
     private static let idleWait: Int64 = 3_600_000_000_000
 
     init(channel: FrameChannel) {
         self.channel = channel
     }
-
-    deinit { arena.deallocate() }
 
     /// Waits for the configuration, creates the instance (running the
     /// plugin's constructors and `create`), then calls `afterCreate` (which
@@ -55,7 +50,7 @@ final class WorkerServer {
         }
         let configuration = try WorkerConfiguration(decoding: frame.payload)
         channel.release()
-        let services = WorkerServices(configuration: configuration, channel: channel)
+        let services = WorkerServices(configuration: configuration, channel: channel, inbox: inbox)
         self.services = services
         do {
             instance = try InProcessPluginHost().instantiate(
@@ -72,8 +67,26 @@ final class WorkerServer {
 
     /// Serves commands until `shutdown` (or the host goes away).
     func serve() throws {
+        /// A frame read past a run of messages, handled next.
+        var lookahead: ReceivedFrame?
         while true {
-            guard let frame = try channel.receive(timeoutNanoseconds: WorkerServer.idleWait) else { continue }
+            // Batches that arrived while the plugin waited for a reply come first.
+            if let batch = inbox.nextBatch() {
+                defer { inbox.recycle(batch) }
+                try run { instance in
+                    try batch.withMessages { try instance.deliver($0) }
+                    return Int32(BOURSE_OK.rawValue)
+                }
+                continue
+            }
+            let frame: ReceivedFrame
+            if let next = lookahead {
+                frame = next
+                lookahead = nil
+            } else {
+                guard let next = try channel.receive(timeoutNanoseconds: WorkerServer.idleWait) else { continue }
+                frame = next
+            }
             guard let kind = FrameKind(rawValue: frame.kind) else {
                 throw BourseError(.invalidMessage, "unknown frame kind \(frame.kind) from the host")
             }
@@ -81,13 +94,10 @@ final class WorkerServer {
             case .message:
                 // Space is given back once per batch, at `deliver` (the host
                 // sizes a batch to fit the ring).
-                stash(frame.payload)
+                lookahead = try inbox.stashMessages(first: frame.payload, from: channel)
             case .deliver:
                 channel.release()
-                try run { instance in
-                    try withBatch { batch in try instance.deliver(batch) }
-                    return Int32(BOURSE_OK.rawValue)
-                }
+                inbox.closeBatch()
             case .poll:
                 var d = WireDecoder(frame.payload)
                 let max = Int(try d.u32())
@@ -136,36 +146,5 @@ final class WorkerServer {
         try services?.reportCounters()
         try channel.send(.result, bytes: result.encoded(), timeoutNanoseconds: WorkerServices.sendTimeout)
         channel.flush()
-    }
-
-    /// Copies one delivered message record into the arena.
-    private func stash(_ record: UnsafeRawBufferPointer) {
-        let size = (record.count + 7) & ~7
-        if arenaUsed + size > arenaCapacity {
-            var capacity = arenaCapacity
-            while arenaUsed + size > capacity { capacity *= 2 }
-            let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
-            grown.copyMemory(from: arena, byteCount: arenaUsed)
-            arena.deallocate()
-            arena = grown
-            arenaCapacity = capacity
-        }
-        (arena + arenaUsed).copyMemory(from: record.baseAddress!, byteCount: record.count)
-        offsets.append(arenaUsed)
-        arenaUsed += size
-    }
-
-    /// Hands the stashed messages to `body` as one batch, then forgets them.
-    private func withBatch(_ body: (UnsafeBufferPointer<UnsafePointer<bourse_message>?>) throws -> Void) rethrows {
-        defer {
-            arenaUsed = 0
-            offsets.removeAll(keepingCapacity: true)
-        }
-        guard !offsets.isEmpty else { return }
-        pointers.removeAll(keepingCapacity: true)
-        for offset in offsets {
-            pointers.append(UnsafePointer((arena + offset).assumingMemoryBound(to: bourse_message.self)))
-        }
-        try pointers.withUnsafeBufferPointer { try body($0) }
     }
 }

@@ -10,6 +10,7 @@ final class WorkerServices: NodeServices {
     let nodeName: String
     let outputTopics: [UInt32]
     private let channel: FrameChannel
+    private let inbox: DeliveryInbox
     private var topicIDs: [String: UInt32] = [:]
     private var topicNames: [UInt32: String] = [:]
     private var fields: [UInt32: [String]] = [:]
@@ -20,7 +21,8 @@ final class WorkerServices: NodeServices {
     /// How long a send may wait for ring space before giving up.
     static let sendTimeout: Int64 = 60_000_000_000
 
-    init(configuration: WorkerConfiguration, channel: FrameChannel) {
+    init(configuration: WorkerConfiguration, channel: FrameChannel, inbox: DeliveryInbox) {
+        self.inbox = inbox
         nodeID = configuration.nodeID
         nodeName = configuration.nodeName
         outputTopics = configuration.outputs
@@ -113,7 +115,8 @@ final class WorkerServices: NodeServices {
     func fieldNames(of topicID: UInt32) -> [String] { fields[topicID] ?? [] }
 
     /// Sends a request and waits for the host's reply (the host answers
-    /// while it waits for the current call's result).
+    /// while it waits for a result). Frames of batches the host sent
+    /// meanwhile are stashed in the inbox, to be served afterwards.
     private func ask(_ request: WorkerRequest) throws -> RequestReply {
         try channel.send(.request, bytes: request.encoded(), timeoutNanoseconds: WorkerServices.sendTimeout)
         channel.flush()
@@ -121,12 +124,19 @@ final class WorkerServices: NodeServices {
             guard let frame = try channel.receive(timeoutNanoseconds: WorkerServices.sendTimeout) else {
                 throw BourseError(.io, "no reply from the host within 60 s")
             }
-            guard frame.kind == FrameKind.reply.rawValue else {
+            switch FrameKind(rawValue: frame.kind) {
+            case .reply:
+                let reply = try RequestReply(decoding: frame.payload)
+                channel.release()
+                return reply
+            case .message:
+                inbox.stash(frame.payload)
+            case .deliver:
+                channel.release()
+                inbox.closeBatch()
+            default:
                 throw BourseError(.invalidMessage, "expected a reply from the host, got frame kind \(frame.kind)")
             }
-            let reply = try RequestReply(decoding: frame.payload)
-            channel.release()
-            return reply
         }
     }
 }

@@ -34,11 +34,18 @@ public protocol PluginInstance: AnyObject {
     func destroy()
     /// The process running the plugin when it is not this one (a sandboxed worker).
     var processID: Int32? { get }
+    /// Waits until the plugin handled every batch delivered so far (a
+    /// sandboxed instance keeps batches in flight; `flush`, `poll` and
+    /// `stop` settle first). Throws the error of a batch that failed.
+    func settle() throws
 }
 
 extension PluginInstance {
     /// In-process instances run in this process.
     public var processID: Int32? { nil }
+
+    /// In-process delivery is synchronous: nothing to wait for.
+    public func settle() throws {}
 }
 
 /// Loads plugins and creates instances: the single interface behind which
