@@ -1,5 +1,5 @@
 import BourseCore
-import Foundation
+import Glibc
 
 extension ELFInspector {
     /// What a shared object exports, read from its section headers.
@@ -15,11 +15,13 @@ extension ELFInspector {
     /// object at `path` (after ``check(path:plugin:)`` accepted it). Throws
     /// `BourseError(.truncatedFile)` when a table lies outside the file.
     public static func dynamicInfo(path: String, plugin: String) throws -> DynamicInfo {
-        _ = try check(path: path, plugin: plugin)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BourseError(.io, "plugin '\(plugin)': cannot read \(path)", input: path)
+        let summary = try check(path: path, plugin: plugin)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw BourseError(.io, "plugin '\(plugin)': cannot read \(path): \(String(cString: strerror(errno)))", input: path)
         }
-        let bytes = [UInt8](data)
+        defer { close(fd) }
+        let bytes = try readBytes(fd, offset: 0, count: summary.fileSize)
         func u16(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
         func u32(_ at: Int) -> Int { u16(at) | u16(at + 2) << 16 }
         func u64(_ at: Int) -> Int { Int(truncatingIfNeeded: UInt64(u32(at)) | UInt64(u32(at + 4)) << 32) }

@@ -129,7 +129,7 @@ public enum ELFInspector {
         return Summary(machine: machine, machineName: machineName(machine), fileSize: size, programHeaders: phnum)
     }
 
-    private static func readBytes(_ fd: Int32, offset: Int, count: Int) throws -> [UInt8] {
+    static func readBytes(_ fd: Int32, offset: Int, count: Int) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
