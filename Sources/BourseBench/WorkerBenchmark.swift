@@ -49,6 +49,16 @@ public struct WorkerBenchmark {
         public var pingP50Nanoseconds: Double
         /// The same, p99, ns.
         public var pingP99Nanoseconds: Double
+        /// One hop host → plugin: from the host's deliver call to the plugin's
+        /// `on_messages` reading the clock, p50, ns (the echo stamps its receive time).
+        public var hopToPluginP50Nanoseconds: Double
+        /// The same, p99, ns.
+        public var hopToPluginP99Nanoseconds: Double
+        /// One hop plugin → host: from the plugin's receive stamp to the host
+        /// handling the echoed message (its `publish`), p50, ns.
+        public var hopToHostP50Nanoseconds: Double
+        /// The same, p99, ns.
+        public var hopToHostP99Nanoseconds: Double
         /// Worker spawn + load + create + start, median over 20, ns (0 in-process).
         public var startToReadyNanoseconds: Double
     }
@@ -121,22 +131,41 @@ public struct WorkerBenchmark {
         guard echoServices.published == self.messages else {
             throw BourseError(.invalidMessage, "echo returned \(echoServices.published) of \(self.messages) messages")
         }
-        var samples: [Int64] = []
+        echo.destroy()
+        // Ping-pong: an echo that stamps when it receives each message.
+        let pingServices = BenchServices()
+        let pinger = try host.instantiate(path: echoPlugin, label: "echo", expectedKind: nil, configJSON: #"{"stamp":true}"#, services: pingServices)
+        try pinger.start()
+        var samples: [Int64] = [], toPlugin: [Int64] = [], toHost: [Int64] = []
         samples.reserveCapacity(pings)
-        let single = MessageBlock(count: 1, payloadBytes: payloadBytes)
+        let single = MessageBlock(count: 1, payloadBytes: max(payloadBytes, 8))
         defer { single.free() }
         for _ in 0..<pings {
             let begin = Clock.monotonicNanoseconds()
-            try single.deliver(to: echo, total: 1)
-            try echo.settle()
+            try single.deliver(to: pinger, total: 1)
+            try pinger.settle()
             samples.append(Clock.monotonicNanoseconds() - begin)
+            guard let echoed = pingServices.lastEcho else {
+                throw BourseError(.invalidMessage, "echo plugin \(echoPlugin) did not echo the ping", input: echoPlugin)
+            }
+            toPlugin.append(echoed.stamp - begin)
+            toHost.append(echoed.arrival - echoed.stamp)
+            pingServices.lastEcho = nil
         }
-        echo.destroy()
-        samples.sort()
+        pinger.destroy()
         starts.sort()
+        let (p50, p99) = percentiles(samples), (toPluginP50, toPluginP99) = percentiles(toPlugin), (toHostP50, toHostP99) = percentiles(toHost)
         return Figures(hosting: name, oneWayPerSecond: Double(self.messages) / oneWay, roundTripPerSecond: Double(self.messages) / roundTrip,
-                       pingP50Nanoseconds: Double(samples[samples.count / 2]), pingP99Nanoseconds: Double(samples[samples.count * 99 / 100]),
+                       pingP50Nanoseconds: p50, pingP99Nanoseconds: p99,
+                       hopToPluginP50Nanoseconds: toPluginP50, hopToPluginP99Nanoseconds: toPluginP99,
+                       hopToHostP50Nanoseconds: toHostP50, hopToHostP99Nanoseconds: toHostP99,
                        startToReadyNanoseconds: name == "sandboxed" ? Double(starts[starts.count / 2]) : 0)
+    }
+
+    /// p50 and p99 of `samples` (ns).
+    private func percentiles(_ samples: [Int64]) -> (Double, Double) {
+        let sorted = samples.sorted()
+        return (Double(sorted[sorted.count / 2]), Double(sorted[sorted.count * 99 / 100]))
     }
 
     private func timed(_ body: () throws -> Void) rethrows -> Double {
@@ -206,8 +235,17 @@ final class BenchServices: NodeServices {
     let nodeName = "bench"
     let outputTopics: [UInt32] = [2]
     private(set) var published = 0
+    /// The last echoed message's receive stamp (its first 8 payload bytes, written by
+    /// the echo plugin with `"stamp": true`) and when the host handled it, ns.
+    var lastEcho: (stamp: Int64, arrival: Int64)?
 
-    func publish(_ messages: UnsafeBufferPointer<UnsafePointer<bourse_message>>) throws { published += messages.count }
+    func publish(_ messages: UnsafeBufferPointer<UnsafePointer<bourse_message>>) throws {
+        published += messages.count
+        if let last = messages.last, last.pointee.payload_len >= 8 {
+            let stamp = UnsafeRawPointer(last).loadUnaligned(fromByteOffset: messageHeaderSize, as: Int64.self)
+            lastEcho = (stamp, Clock.monotonicNanoseconds())
+        }
+    }
     func log(level: Int32, message: String) {}
     func counterID(named name: String) -> UInt32 { 1 }
     func addToCounter(_ id: UInt32, _ delta: Int64) {}

@@ -138,8 +138,10 @@ extension Bench {
               cc -O2 -shared -fPIC -I PluginSDK/Sources/CBourseABI/include -DFIXTURE_KIND=BOURSE_KIND_INDICATOR \
                  '-DFIXTURE_NAME="fixture-indicator"' -o /tmp/echo.so Tests/Fixtures/plugins/fixture_plugin.c
             (and the same with BOURSE_KIND_EXPORTER / fixture-sink). Reports one-way and \
-            round-trip messages/s with batches of 256, the ping-pong time of one message \
-            (p50/p99), worker start-to-ready (spawn, load, create, start) and idle worker \
+            round-trip messages/s with batches of 256; for a ping-pong of one message, each \
+            hop's latency (host → plugin: the host's deliver call to the plugin reading the \
+            clock in on_messages; plugin → host: from there to the host handling the echo) \
+            and the whole ping-pong (p50/p99); worker start-to-ready (spawn, load, create, start) and idle worker \
             resident memory.
             """)
 
@@ -157,6 +159,11 @@ extension Bench {
         var batch: Int = 256
         @Flag(help: "Print results as JSON.")
         var json = false
+
+        /// "p50 / p99 µs".
+        private func microseconds(_ p50: Double, _ p99: Double) -> String {
+            String(format: "%.2f / %.2f µs", p50 / 1e3, p99 / 1e3)
+        }
 
         func validate() throws {
             guard batch > 0, batch <= 65536, messages > 0, payloadBytes >= 0, payloadBytes <= 256 else {
@@ -177,10 +184,13 @@ extension Bench {
             print("plugin in a sandboxed worker vs in process: \(messages) messages of \(payloadBytes)-byte payload, batches of \(batch)")
             let rows = results.figures.map { f in
                 [f.hosting, String(format: "%.2f M/s", f.oneWayPerSecond / 1e6), String(format: "%.2f M/s", f.roundTripPerSecond / 1e6),
-                 String(format: "%.1f µs", f.pingP50Nanoseconds / 1e3), String(format: "%.1f µs", f.pingP99Nanoseconds / 1e3),
+                 microseconds(f.hopToPluginP50Nanoseconds, f.hopToPluginP99Nanoseconds),
+                 microseconds(f.hopToHostP50Nanoseconds, f.hopToHostP99Nanoseconds),
+                 microseconds(f.pingP50Nanoseconds, f.pingP99Nanoseconds),
                  f.startToReadyNanoseconds > 0 ? String(format: "%.1f ms", f.startToReadyNanoseconds / 1e6) : "-"]
             }
-            print(formatTable(["hosting", "one way", "round trip", "ping p50", "ping p99", "start to ready"], rows, rightAligned: [1, 2, 3, 4, 5]))
+            print(formatTable(["hosting", "one way", "round trip", "hop → plugin p50/p99", "hop → host p50/p99", "ping-pong p50/p99", "start to ready"],
+                              rows, rightAligned: [1, 2, 3, 4, 5, 6]))
             for m in results.memory {
                 print(String(format: "idle worker resident memory: %.1f MiB", Double(m.residentBytes) / 1048576) + "  (\(m.plugin))")
             }

@@ -25,11 +25,15 @@
  *              "fail_after": N makes on_messages/poll fail after N calls;
  *              "publish_in_start": true publishes from start (refused);
  *              "declare_late": true calls declare_fields from poll (refused).
+ *   indicator: "stamp": true writes the CLOCK_MONOTONIC time at which it received
+ *              each echoed bytes message (int64 ns) into its first 8 payload
+ *              bytes, so a benchmark can time each hop of a ping-pong.
  */
 #define _DEFAULT_SOURCE
 #include "bourse_plugin.h"
 #include <stdlib.h>
 #include <unistd.h>
+#include <time.h>
 
 #ifndef FIXTURE_KIND
 #define FIXTURE_KIND BOURSE_KIND_SOURCE
@@ -49,7 +53,7 @@ typedef struct fixture {
     bourse_node *node;
     long count, per_poll, delay_us, fail_after, calls;
     long produced, received, gaps;
-    int publish_in_start, declare_late;
+    int publish_in_start, declare_late, stamp;
     uint64_t last_sequence[64];
     uint32_t instrument, output;
     char out[512];
@@ -89,6 +93,7 @@ static int32_t fx_create(const bourse_plugin_descriptor *d, const bourse_host_ap
     f->fail_after = config_long(json, "fail_after", -1);
     f->publish_in_start = strstr(json, "\"publish_in_start\":true") != NULL;
     f->declare_late = strstr(json, "\"declare_late\":true") != NULL;
+    f->stamp = strstr(json, "\"stamp\":true") != NULL;
     char symbol[64];
     config_string(json, "instrument", symbol, sizeof symbol, "TEST");
     config_string(json, "out", f->out, sizeof f->out, "");
@@ -194,6 +199,12 @@ static int32_t fx_on_messages(void *self, const bourse_message *const *messages,
                 static _Alignas(8) unsigned char storage[256][sizeof(bourse_message) + 256];
                 memcpy(storage[echoed], m, sizeof(bourse_message) + m->payload_len);
                 ((bourse_message *)storage[echoed])->topic_id = f->output;
+                if (f->stamp && m->payload_len >= 8) {
+                    struct timespec now;
+                    clock_gettime(CLOCK_MONOTONIC, &now);
+                    int64_t received = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+                    memcpy(storage[echoed] + sizeof(bourse_message), &received, sizeof received);
+                }
                 echo[echoed] = (const bourse_message *)storage[echoed];
                 echoed++;
                 if (echoed == 256) {
