@@ -42,6 +42,12 @@ public struct BarFileError: Error, Equatable, CustomStringConvertible, Sendable 
         case negativeVolume = 27
         /// Row rule: the time is not after the previous accepted row's time.
         case timeNotIncreasing = 28
+        /// Row rule: a price is zero or negative.
+        case nonPositivePrice = 29
+        /// Row rule: a quote's bid is above its ask.
+        case crossedQuote = 30
+        /// Row rule: a price lies far from every neighbouring price (a bad print).
+        case badPrint = 31
 
         /// Short name of the rule or condition, e.g. `"high_below_low"`.
         public var rule: String {
@@ -62,6 +68,9 @@ public struct BarFileError: Error, Equatable, CustomStringConvertible, Sendable 
             case .closeOutsideRange: return "close_outside_range"
             case .negativeVolume: return "negative_volume"
             case .timeNotIncreasing: return "time_not_increasing"
+            case .nonPositivePrice: return "non_positive_price"
+            case .crossedQuote: return "crossed_quote"
+            case .badPrint: return "bad_print"
             }
         }
     }

@@ -66,3 +66,28 @@ struct ZoneConverter {
         return utcSeconds * 1_000_000_000 + Int64(t.nanosecond)
     }
 }
+
+extension ZoneConverter {
+    /// UTC nanoseconds of a civil time that must come after `previous`.
+    ///
+    /// A wall-clock time inside a DST fall-back occurs twice; the earlier
+    /// instant is used unless it is not after `previous` (the file's rows
+    /// already reached it), in which case the later instant is — so the two
+    /// `01:30` rows of a fall-back night become two different instants an
+    /// hour apart. Any other time converts as ``utcNanoseconds(_:)`` does.
+    mutating func utcNanoseconds(_ t: CivilTime, after previous: Int64?) -> Int64 {
+        let earliest = utcNanoseconds(t)
+        guard let previous, earliest <= previous, t.utcOffset == nil, identifier != "UTC" else { return earliest }
+        let local = t.secondsAsUTC
+        let earliestSeconds = (earliest - Int64(t.nanosecond)) / 1_000_000_000
+        // Offsets in force a day either side: a fall-back's two readings use them.
+        for probe in [earliestSeconds - 86_400, earliestSeconds + 86_400] {
+            let candidateOffset = offset(atUTC: probe)
+            let reading = local - candidateOffset
+            guard offset(atUTC: reading) == candidateOffset else { continue }
+            let nanos = reading * 1_000_000_000 + Int64(t.nanosecond)
+            if nanos > previous { return nanos }
+        }
+        return earliest
+    }
+}
