@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "bourse-indicator-set", type: .dynamic, targets: ["IndicatorSetPlugin"]),
         .library(name: "bourse-anomaly", type: .dynamic, targets: ["AnomalyPlugin"]),
         .library(name: "bourse-predict", type: .dynamic, targets: ["PredictPlugin"]),
+        .library(name: "bourse-prometheus", type: .dynamic, targets: ["PrometheusPlugin"]),
         .library(name: "BourseIndicators", targets: ["BourseIndicators"]),
         .library(name: "BourseBarFiles", targets: ["BourseBarFiles"]),
         .executable(name: "indicator-bench", targets: ["IndicatorBench"]),
@@ -46,11 +47,13 @@ let package = Package(
         /// Bars/s of an indicator set without the plugin ABI (`indicator-bench`).
         .executableTarget(name: "IndicatorBench", dependencies: ["BourseIndicators"]),
         .target(name: "BourseModels"),
+        .target(name: "BourseMetrics"),
         .target(name: "BourseBarFiles", dependencies: ["CArchive", "BourseCommon"]),
 
         // Plugin types.
         .target(name: "IndicatorPluginKit", dependencies: ["BourseIndicators"] + sdk),
         .target(name: "ModelPluginKit", dependencies: ["BourseModels"] + sdk),
+        .target(name: "PrometheusPluginKit", dependencies: ["BourseMetrics"] + sdk),
         .target(name: "CSVBarsPluginKit", dependencies: ["BourseBarFiles", "BourseCommon"] + sdk),
         .target(name: "CSVExportPluginKit", dependencies: [
             "BourseCommon", .product(name: "BoursePluginABI", package: "PluginSDK"),
@@ -69,6 +72,8 @@ let package = Package(
                 linkerSettings: pluginLinkerSettings("bourse-anomaly")),
         .target(name: "PredictPlugin", dependencies: ["ModelPluginKit"] + sdk,
                 linkerSettings: pluginLinkerSettings("bourse-predict")),
+        .target(name: "PrometheusPlugin", dependencies: ["PrometheusPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-prometheus")),
         .target(name: "CSVExportPlugin", dependencies: ["CSVExportPluginKit"] + sdk,
                 linkerSettings: pluginLinkerSettings("bourse-csv-export")),
 
@@ -77,6 +82,12 @@ let package = Package(
         .testTarget(name: "BourseIndicatorsTests", dependencies: ["BourseIndicators", "TestSupport"]),
         .testTarget(name: "BourseModelsTests", dependencies: ["BourseModels", "TestSupport"]),
         .testTarget(name: "BourseBarFilesTests", dependencies: ["BourseBarFiles", "BourseCommon", "TestSupport"]),
+        .testTarget(name: "BourseMetricsTests", dependencies: ["BourseMetrics", "TestSupport"]),
+        .testTarget(name: "PrometheusPluginTests", dependencies: [
+            "PrometheusPluginKit", "BourseMetrics", "TestSupport",
+            .product(name: "BourseSDK", package: "PluginSDK"),
+            .product(name: "BourseSDKTesting", package: "PluginSDK"),
+        ]),
         .testTarget(name: "PluginTests", dependencies: [
             "IndicatorPluginKit", "ModelPluginKit", "CSVBarsPluginKit", "CSVExportPluginKit", "BourseIndicators", "BourseBarFiles",
             "BourseCommon", "TestSupport",
