@@ -27,6 +27,8 @@ let package = Package(
         .library(name: "bourse-indicator-set", type: .dynamic, targets: ["IndicatorSetPlugin"]),
         .library(name: "bourse-anomaly", type: .dynamic, targets: ["AnomalyPlugin"]),
         .library(name: "bourse-predict", type: .dynamic, targets: ["PredictPlugin"]),
+        .library(name: "bourse-sqlite", type: .dynamic, targets: ["SQLiteExportPlugin"]),
+        .library(name: "bourse-html-report", type: .dynamic, targets: ["HTMLReportPlugin"]),
         .library(name: "bourse-prometheus", type: .dynamic, targets: ["PrometheusPlugin"]),
         .library(name: "BourseIndicators", targets: ["BourseIndicators"]),
         .library(name: "BourseBarFiles", targets: ["BourseBarFiles"]),
@@ -38,6 +40,9 @@ let package = Package(
     targets: [
         // Plain Swift libraries (no ABI or SDK code).
         .systemLibrary(name: "CArchive", path: "Sources/CArchive"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .target(name: "BourseSQLite", dependencies: ["CSQLite"]),
+        .target(name: "BourseReport", dependencies: ["BourseCommon"]),
         .target(name: "BourseCommon"),
         .target(name: "BourseIndicators", swiftSettings: [
             // Hot numeric loops over fixed windows: no bounds, overflow or exclusivity checks in release
@@ -59,7 +64,16 @@ let package = Package(
             "BourseCommon", .product(name: "BoursePluginABI", package: "PluginSDK"),
         ] + sdk),
 
+        .target(name: "SQLiteExportPluginKit", dependencies: [
+            "BourseSQLite", "BourseCommon", "CSVExportPluginKit",
+        ] + sdk),
+        .target(name: "HTMLReportPluginKit", dependencies: ["BourseReport", "BourseCommon"] + sdk),
+
         // Shared-library entry points.
+        .target(name: "SQLiteExportPlugin", dependencies: ["SQLiteExportPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-sqlite")),
+        .target(name: "HTMLReportPlugin", dependencies: ["HTMLReportPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-html-report")),
         .target(name: "CSVBarsPlugin", dependencies: ["CSVBarsPluginKit"] + sdk,
                 linkerSettings: pluginLinkerSettings("bourse-csv-bars")),
         .target(name: "EMAPlugin", dependencies: ["IndicatorPluginKit"] + sdk,
@@ -85,6 +99,11 @@ let package = Package(
         .testTarget(name: "BourseMetricsTests", dependencies: ["BourseMetrics", "TestSupport"]),
         .testTarget(name: "PrometheusPluginTests", dependencies: [
             "PrometheusPluginKit", "BourseMetrics", "TestSupport",
+            .product(name: "BourseSDK", package: "PluginSDK"),
+            .product(name: "BourseSDKTesting", package: "PluginSDK"),
+        ]),
+        .testTarget(name: "ExporterTests", dependencies: [
+            "SQLiteExportPluginKit", "BourseSQLite", "HTMLReportPluginKit", "BourseReport", "TestSupport",
             .product(name: "BourseSDK", package: "PluginSDK"),
             .product(name: "BourseSDKTesting", package: "PluginSDK"),
         ]),
