@@ -1,9 +1,21 @@
 // Parsing and checking one data row.
 import BourseCommon
 
-extension BarFileReader {
-    /// Parses one non-blank line into a bar, or the first rule it breaks.
-    func parseRow(number: Int, text: String) -> Result<BarRecord, BarFileError> {
+extension BarRowDecoder {
+    /// Parses one non-blank line into a bar, or the first rule it breaks. A
+    /// bar is remembered for the increasing-time rule.
+    public mutating func decode(number: Int, text: String) -> Result<BarRecord, BarFileError> {
+        let result = parseRow(number: number, text: text)
+        if case .success(let bar) = result { previousTime = bar.time }
+        return result
+    }
+
+    /// True for an empty or whitespace-only line (ignored, not a row).
+    public static func isBlank(_ text: String) -> Bool {
+        text.allSatisfy { $0 == " " || $0 == "\t" }
+    }
+
+    private mutating func parseRow(number: Int, text: String) -> Result<BarRecord, BarFileError> {
         func problem(_ code: BarFileError.Code, _ message: String) -> Result<BarRecord, BarFileError> {
             .failure(BarFileError(code: code, message: message, file: displayName, line: number, input: text))
         }
@@ -24,7 +36,7 @@ extension BarFileReader {
             guard let civil = layout.timeFormat.parseCivil(timeField, dayFromName: nameDate) else {
                 return problem(.badTime, "time '\(timeField)' does not match time format \(layout.timeFormat)")
             }
-            time = utc(civil)
+            time = zone.utcNanoseconds(civil)
         }
         // Numbers: open, high, low, close, volume.
         var values = [Double](repeating: 0, count: 5)
@@ -44,11 +56,8 @@ extension BarFileReader {
         guard open.isFinite, high.isFinite, low.isFinite, close.isFinite else {
             return problem(.nonFinite, "a price overflows after dividing by price scale \(layout.priceScale)")
         }
-        if volume < 0 { return problem(.negativeVolume, "volume \(volume) is negative") }
-        if high < low { return problem(.highBelowLow, "high \(high) < low \(low)") }
-        if open < low || open > high { return problem(.openOutsideRange, "open \(open) outside [low \(low), high \(high)]") }
-        if close < low || close > high {
-            return problem(.closeOutsideRange, "close \(close) outside [low \(low), high \(high)]")
+        if let (code, message) = ohlcProblem(open: open, high: high, low: low, close: close, volume: volume) {
+            return problem(code, message)
         }
         if let previous = previousTime, time <= previous {
             return problem(.timeNotIncreasing,

@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// Something that fills buffers with bytes until the end of its data.
-protocol ByteSource: AnyObject {
+public protocol ByteSource: AnyObject {
     /// The name used in errors: the path, or `archive#entry` for archives.
     var displayName: String { get }
     /// The name of the data file itself (the archive entry name for archives).
@@ -19,8 +19,10 @@ protocol ByteSource: AnyObject {
 }
 
 /// Opens `path`: zip and gzip files (recognised by their magic bytes) are
-/// read through libarchive, anything else as a plain file.
-func openByteSource(path: String) throws(BarFileError) -> ByteSource {
+/// read through libarchive (the first regular file of a zip, the payload
+/// of a gzip), anything else as a plain file.
+/// - Throws: ``BarFileError`` with code `cannotOpen` or `archive`.
+public func openByteSource(path: String) throws(BarFileError) -> ByteSource {
     let plain = try FileByteSource(path: path)
     var magic = [UInt8](repeating: 0, count: 4)
     let n = try magic.withUnsafeMutableBytes { b in Result { () throws(BarFileError) in try plain.read(into: b) } }.get()

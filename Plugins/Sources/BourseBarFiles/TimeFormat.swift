@@ -319,3 +319,16 @@ extension TimeFormat {
         return nil
     }
 }
+
+extension TimeFormat {
+    /// Nanoseconds since the Unix epoch of an ISO-8601 time (`YYYY-MM-DD[THH:MM[:SS[.f…]]][Z|±HH:MM]`,
+    /// read as UTC when it has no offset), or nil when the text does not match or the instant does not
+    /// fit in an `Int64` of nanoseconds.
+    public static func iso8601Nanoseconds(_ text: Substring) -> Int64? {
+        guard let civil = TimeFormat.iso8601.parseCivil(text, dayFromName: nil) else { return nil }
+        let seconds = civil.secondsAsUTC - Int64(civil.utcOffset ?? 0)
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, overflow2) = scaled.addingReportingOverflow(Int64(civil.nanosecond))
+        return overflow || overflow2 ? nil : total
+    }
+}
