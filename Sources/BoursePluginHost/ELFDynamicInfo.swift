@@ -9,6 +9,8 @@ extension ELFInspector {
         /// Names of the defined global and weak symbols of `.dynsym` with
         /// default or protected visibility, sorted (what `dlsym` can find).
         public var exportedSymbols: [String]
+        /// The `DT_NEEDED` entries: the libraries the object links, in order.
+        public var neededLibraries: [String] = []
     }
 
     /// Reads the SONAME and the exported dynamic symbols of the ELF shared
@@ -61,6 +63,7 @@ extension ELFInspector {
                     let tag = u64(base)
                     if tag == 0 { break }
                     if tag == 14 { info.soname = try string(in: strings, at: u64(base + 8)) }  // DT_SONAME
+                    if tag == 1 { info.neededLibraries.append(try string(in: strings, at: u64(base + 8))) }  // DT_NEEDED
                 }
             }
         }
