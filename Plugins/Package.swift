@@ -57,6 +57,10 @@ let package = Package(
 
         // Plugin types.
         .target(name: "IndicatorPluginKit", dependencies: ["BourseIndicators"] + sdk),
+        /// Codecs (csv, jsonl, binary): messages ↔ bytes. Uses the SDK's message value types, no ABI code.
+        .target(name: "BourseCodecs", dependencies: ["BourseBarFiles", "BourseCommon"] + sdk),
+        /// Market data feeds (lean, synthetic, bar files) and the failover state machine, without the SDK.
+        .target(name: "BourseSources", dependencies: ["BourseBarFiles", "BourseCommon"]),
         .target(name: "ModelPluginKit", dependencies: ["BourseModels"] + sdk),
         .target(name: "PrometheusPluginKit", dependencies: ["BourseMetrics"] + sdk),
         .target(name: "CSVBarsPluginKit", dependencies: ["BourseBarFiles", "BourseCommon"] + sdk),
@@ -107,6 +111,7 @@ let package = Package(
             .product(name: "BourseSDK", package: "PluginSDK"),
             .product(name: "BourseSDKTesting", package: "PluginSDK"),
         ]),
+        .testTarget(name: "BourseCodecsTests", dependencies: ["BourseCodecs", "BourseBarFiles", "TestSupport"] + sdk),
         .testTarget(name: "PluginTests", dependencies: [
             "IndicatorPluginKit", "ModelPluginKit", "CSVBarsPluginKit", "CSVExportPluginKit", "BourseIndicators", "BourseBarFiles",
             "BourseCommon", "TestSupport",

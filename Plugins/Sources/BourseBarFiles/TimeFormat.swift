@@ -326,9 +326,14 @@ extension TimeFormat {
     /// fit in an `Int64` of nanoseconds.
     public static func iso8601Nanoseconds(_ text: Substring) -> Int64? {
         guard let civil = TimeFormat.iso8601.parseCivil(text, dayFromName: nil) else { return nil }
-        let seconds = civil.secondsAsUTC - Int64(civil.utcOffset ?? 0)
+        var seconds = civil.secondsAsUTC - Int64(civil.utcOffset ?? 0)
+        var nanoseconds = Int64(civil.nanosecond)
+        if seconds < 0 && nanoseconds > 0 {  // keep the scaled seconds in range near Int64.min
+            seconds += 1
+            nanoseconds -= 1_000_000_000
+        }
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let (total, overflow2) = scaled.addingReportingOverflow(Int64(civil.nanosecond))
+        let (total, overflow2) = scaled.addingReportingOverflow(nanoseconds)
         return overflow || overflow2 ? nil : total
     }
 }
