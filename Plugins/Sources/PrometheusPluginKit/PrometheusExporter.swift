@@ -121,19 +121,22 @@ public final class PrometheusExporter: ExporterPlugin {
     public func onMessages(_ batch: MessageBatch) throws {
         let dropped = store.update { writer in
             var run: (topic: UInt32, count: UInt64) = (0, 0)
-            for message in batch {
-                let topicID = message.topic.id, instrumentID = message.instrument.id
-                if topicID != run.topic {
+            for position in batch.indices {
+                let topic = batch.topic(at: position), instrumentID = batch.instrument(at: position).id
+                if topic.id != run.topic {
                     if run.count > 0 { writer.addMessages(run.count, topic: run.topic) { self.topicName(run.topic) } }
-                    run = (topicID, 0)
+                    run = (topic.id, 0)
                 }
                 run.count += 1
-                let key = SeriesKey(topic: topicID, instrument: instrumentID)
-                writer.setEventTime(message.eventTime, for: key) { (self.topicName(topicID), self.symbol(instrumentID)) }
-                guard let (typeCode, numbers) = Self.numbers(of: message.payload) else { continue }
-                for field in plan(topic: message.topic, type: typeCode, count: numbers.count) where field.index < numbers.count {
-                    writer.setValue(numbers[field.index], for: SeriesKey(topic: topicID, instrument: instrumentID, field: field.number)) {
-                        (self.topicName(topicID), self.symbol(instrumentID), field.name)
+                writer.setEventTime(batch.eventTime(at: position), for: SeriesKey(topic: topic.id, instrument: instrumentID)) {
+                    (self.topicName(topic.id), self.symbol(instrumentID))
+                }
+                let type = batch.messageType(at: position)
+                guard let numbers = Self.numbers(in: batch, at: position, type: type) else { continue }
+                for field in plan(topic: topic, type: type) where field.index < numbers.count {
+                    writer.setValue(numbers[field.index],
+                                    for: SeriesKey(topic: topic.id, instrument: instrumentID, field: field.number)) {
+                        (self.topicName(topic.id), self.symbol(instrumentID), field.name)
                     }
                 }
             }
@@ -156,21 +159,38 @@ public final class PrometheusExporter: ExporterPlugin {
 
     // MARK: Fields
 
-    /// The payload's numbers in the order of ``MessageFields``, with its message type; nil for bytes and private types.
-    private static func numbers(of payload: Payload) -> (UInt16, [Double])? {
-        switch payload {
-        case .bar(let b): return (1, [b.open, b.high, b.low, b.close, b.volume])
-        case .trade(let t): return (2, [t.price, t.size])
-        case .quote(let q): return (3, [q.bidPrice, q.bidSize, q.askPrice, q.askSize])
-        case .values(let v): return (4, Array(v))
-        case .signal(let s): return (5, [s.value, s.confidence, s.actual, Double(s.direction)])
-        case .alert(let a): return (6, [a.score, Double(a.severity.rawValue)])
-        case .bytes, .other: return nil
+    /// The numbers of the message at `position` in the order of ``MessageFields``, held inline
+    /// (no allocation per message); nil for bytes, private types and malformed payloads.
+    private static func numbers(in batch: MessageBatch, at position: Int, type: UInt16) -> IndicatorValues? {
+        var out = IndicatorValues()
+        // At most 5 numbers: appending to the 16 inline slots cannot fail.
+        func add(_ value: Double) { try? out.append(value) }
+        switch type {
+        case 1:
+            guard let bar = batch.bar(at: position) else { return nil }
+            add(bar.open); add(bar.high); add(bar.low); add(bar.close); add(bar.volume)
+        case 2:
+            guard let trade = batch.trade(at: position) else { return nil }
+            add(trade.price); add(trade.size)
+        case 3:
+            guard let quote = batch.quote(at: position) else { return nil }
+            add(quote.bidPrice); add(quote.bidSize); add(quote.askPrice); add(quote.askSize)
+        case 4:
+            return batch.values(at: position)
+        case 5, 6:
+            switch batch[position].payload {
+            case .signal(let s): add(s.value); add(s.confidence); add(s.actual); add(Double(s.direction))
+            case .alert(let a): add(a.score); add(Double(a.severity.rawValue))
+            default: return nil
+            }
+        default:
+            return nil
         }
+        return out
     }
 
     /// The chosen fields of a message type on a topic (computed once; for values, over all 16 entries).
-    private func plan(topic: Topic, type: UInt16, count: Int) -> FieldPlan {
+    private func plan(topic: Topic, type: UInt16) -> FieldPlan {
         if let known = topics[topic.id]?.byType[type] { return known }
         var info = topics[topic.id] ?? TopicPlan(name: context.name(of: topic) ?? "topic-\(topic.id)",
                                                  declared: context.fields(of: topic))
