@@ -12,6 +12,31 @@ public func absolutePath(_ path: String) -> String {
     return cwd + "/" + (path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
 }
 
+/// `path` made absolute and canonical: symbolic links, `.` and `..` resolved
+/// through the longest prefix that exists (`realpath`), the rest (not created
+/// yet) normalised lexically. `/a/b/../c` → `/a/c`; never fails.
+public func canonicalPath(_ path: String) -> String {
+    var existing = absolutePath(path)
+    var rest: [Substring] = []
+    while true {
+        if let resolved = realpath(existing, nil) {
+            defer { free(resolved) }
+            var components = String(cString: resolved).split(separator: "/", omittingEmptySubsequences: true)
+            for component in rest.reversed() {
+                switch component {
+                case ".": continue
+                case "..": if !components.isEmpty { components.removeLast() }
+                default: components.append(component)
+                }
+            }
+            return "/" + components.joined(separator: "/")
+        }
+        guard let slash = existing.lastIndex(of: "/"), existing != "/" else { return existing }
+        rest.append(existing[existing.index(after: slash)...])
+        existing = slash == existing.startIndex ? "/" : String(existing[..<slash])
+    }
+}
+
 /// The directory holding the running executable, from /proc/self/exe.
 public func executableDirectory() -> String? {
     var buffer = [CChar](repeating: 0, count: 4096)

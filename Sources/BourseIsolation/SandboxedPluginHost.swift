@@ -3,6 +3,7 @@ import Glibc
 #endif
 import BourseCore
 import BoursePluginHost
+import BourseSandbox
 import CBourseABI
 import Synchronization
 
@@ -52,6 +53,12 @@ public final class SandboxedPluginHost: PluginHost, @unchecked Sendable {
         let info = try inspect(path: path, label: label)
         if let expectedKind, info.kind != expectedKind {
             throw BourseError(.wrongKind, "node '\(label)': plugin \(info.name) \(info.version) is \(info.kind.withArticle), but the node needs \(expectedKind.withArticle)", input: path)
+        }
+        if !options.permissions.isEmpty {
+            // The worker would only say it did not understand its command line.
+            do { _ = try PluginPermissions.parse(options.permissions) } catch let error as BourseError {
+                throw BourseError(error.code, "node '\(label)': the permissions granted to plugin \(info.name) are invalid: \(error.message)", input: error.input)
+            }
         }
         let nodeOptions = options
         return try SandboxedPluginInstance(info: info, label: label, configJSON: configJSON, services: services,

@@ -9,7 +9,8 @@ import BourseCore
 /// A plugin may ask for `read-paths` or `write-paths` without paths: it
 /// needs files, and the node decides where (`allow: [write-paths:out]`).
 /// When it names paths, each must lie inside a granted one. Relative
-/// granted paths are taken from the current directory. Other permissions
+/// granted paths are taken from the current directory; `..` and symbolic
+/// links are resolved. Other permissions
 /// (`network`, `threads`, `exec-memory`) are granted by name.
 enum PermissionGrant {
     /// The effective permission list, or the entries the node would have to add.
@@ -57,7 +58,9 @@ enum PermissionGrant {
             .flatMap { $0.split(separator: ":").dropFirst().map(String.init) }
     }
 
-    static func absolute(_ path: String) -> String { absolutePath(path) }
+    /// Absolute and canonical (`..` and symbolic links resolved): what the
+    /// worker's permission parser and Landlock get.
+    static func absolute(_ path: String) -> String { canonicalPath(path) }
 }
 
 extension Substring {
