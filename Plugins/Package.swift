@@ -27,6 +27,8 @@ let package = Package(
         .library(name: "bourse-indicator-set", type: .dynamic, targets: ["IndicatorSetPlugin"]),
         .library(name: "bourse-anomaly", type: .dynamic, targets: ["AnomalyPlugin"]),
         .library(name: "bourse-predict", type: .dynamic, targets: ["PredictPlugin"]),
+        .library(name: "bourse-codec", type: .dynamic, targets: ["CodecPlugin"]),
+        .library(name: "bourse-file", type: .dynamic, targets: ["FilePlugin"]),
         .library(name: "bourse-sqlite", type: .dynamic, targets: ["SQLiteExportPlugin"]),
         .library(name: "bourse-html-report", type: .dynamic, targets: ["HTMLReportPlugin"]),
         .library(name: "bourse-prometheus", type: .dynamic, targets: ["PrometheusPlugin"]),
@@ -65,7 +67,10 @@ let package = Package(
         .target(name: "PrometheusPluginKit", dependencies: ["BourseMetrics"] + sdk),
         .target(name: "CSVBarsPluginKit", dependencies: ["BourseBarFiles", "BourseCommon"] + sdk),
         .target(name: "CSVExportPluginKit", dependencies: [
-            "BourseCommon", .product(name: "BoursePluginABI", package: "PluginSDK"),
+            "BourseCodecs", "BourseCommon", .product(name: "BoursePluginABI", package: "PluginSDK"),
+        ] + sdk),
+        .target(name: "CodecPluginKit", dependencies: [
+            "BourseCodecs", "BourseBarFiles", "BourseCommon", "CSVBarsPluginKit",
         ] + sdk),
 
         .target(name: "SQLiteExportPluginKit", dependencies: [
@@ -106,12 +111,20 @@ let package = Package(
             .product(name: "BourseSDK", package: "PluginSDK"),
             .product(name: "BourseSDKTesting", package: "PluginSDK"),
         ]),
+        .target(name: "CodecPlugin", dependencies: ["CodecPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-codec")),
+        .target(name: "FilePlugin", dependencies: ["CodecPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-file")),
         .testTarget(name: "ExporterTests", dependencies: [
             "SQLiteExportPluginKit", "BourseSQLite", "HTMLReportPluginKit", "BourseReport", "TestSupport",
             .product(name: "BourseSDK", package: "PluginSDK"),
             .product(name: "BourseSDKTesting", package: "PluginSDK"),
         ]),
         .testTarget(name: "BourseCodecsTests", dependencies: ["BourseCodecs", "BourseBarFiles", "TestSupport"] + sdk),
+        .testTarget(name: "CodecPluginTests", dependencies: [
+            "CodecPluginKit", "CSVExportPluginKit", "BourseCodecs", "TestSupport",
+            .product(name: "BourseSDKTesting", package: "PluginSDK"),
+        ] + sdk),
         .testTarget(name: "PluginTests", dependencies: [
             "IndicatorPluginKit", "ModelPluginKit", "CSVBarsPluginKit", "CSVExportPluginKit", "BourseIndicators", "BourseBarFiles",
             "BourseCommon", "TestSupport",

@@ -93,3 +93,12 @@ public enum MessageKind: String, Sendable, CaseIterable {
         }
     }
 }
+
+extension CodecMessage {
+    /// A bus message with its ids resolved to names: `topicName`, `symbol`
+    /// (nil = none) and the value names declared for its topic.
+    public init(_ message: Message, topicName: String, symbol: String?, fieldNames: [String]) {
+        self.init(topic: topicName, instrument: symbol ?? "", eventTime: message.eventTime, flags: message.flags,
+                  payload: message.payload, fieldNames: fieldNames)
+    }
+}

@@ -25,37 +25,8 @@ public struct CSVBarsConfig {
         path = try config.requiredString("path")
         instrument = try config.requiredString("instrument")
         guard !path.isEmpty else { throw PluginError("csv-bars: config key 'path' is empty", code: 2) }
-        var options = BarFileOptions()
+        var options = try Self.readerOptions(config, plugin: "csv-bars", formatKey: "format")
         do {
-            let format = try config.string("format", default: config.contains("columns") ? "columns" : "auto")
-            switch format {
-            case "auto": options.format = .auto
-            case "yahoo": options.format = .yahoo
-            case "lean": options.format = .lean
-            case "plain": options.format = .plain
-            case "columns":
-                guard let columns = try config.object("columns") else {
-                    throw PluginError("csv-bars: format \"columns\" needs a 'columns' object, "
-                        + "e.g. {\"time\": 0, \"open\": 1, \"high\": 2, \"low\": 3, \"close\": 4, \"volume\": 5}", code: 2)
-                }
-                options.format = .columns(try Self.mapping(columns))
-            default:
-                throw PluginError("csv-bars: config key 'format' must be auto, yahoo, lean, plain or columns, got \"\(format)\"",
-                                  code: 2)
-            }
-            if config.contains("columns"), format != "columns" {
-                throw PluginError("csv-bars: 'columns' is only used with format \"columns\" (got format \"\(format)\")", code: 2)
-            }
-            if let text = try config.string("time_format") { options.timeFormat = try TimeFormat(parsing: text) }
-            options.timeZone = try config.string("timezone")
-            switch config.value("price_scale") {
-            case nil, .null?: break
-            case .number(let n)?: options.priceScale = try PriceScale(parsing: String(n))
-            case .string(let s)?: options.priceScale = try PriceScale(parsing: s)
-            case let other?:
-                throw PluginError("csv-bars: config key 'price_scale' must be \"auto\" or a number, got \(other.typeDescription)",
-                                  code: 2)
-            }
             options.onBadRow = try BadRowPolicy(parsing: try config.string("on_bad_row", default: "skip"))
         } catch let error as BarFileError {
             throw PluginError("csv-bars: \(error.message)", code: 2)
@@ -68,20 +39,61 @@ public struct CSVBarsConfig {
         self.options = options
     }
 
+    /// The bar reader options of a configuration: `<formatKey>` (auto, yahoo,
+    /// lean, plain, columns), `columns`, `time_format`, `timezone` and
+    /// `price_scale`, as `csv-bars` reads them; errors name `plugin` (code 2).
+    public static func readerOptions(_ config: PluginConfig, plugin: String, formatKey: String) throws -> BarFileOptions {
+        var options = BarFileOptions()
+        do {
+            let format = try config.string(formatKey, default: config.contains("columns") ? "columns" : "auto")
+            switch format {
+            case "auto": options.format = .auto
+            case "yahoo": options.format = .yahoo
+            case "lean": options.format = .lean
+            case "plain": options.format = .plain
+            case "columns":
+                guard let columns = try config.object("columns") else {
+                    throw PluginError("\(plugin): \(formatKey) \"columns\" needs a 'columns' object, "
+                        + "e.g. {\"time\": 0, \"open\": 1, \"high\": 2, \"low\": 3, \"close\": 4, \"volume\": 5}", code: 2)
+                }
+                options.format = .columns(try Self.mapping(columns, plugin: plugin))
+            default:
+                throw PluginError("\(plugin): config key '\(formatKey)' must be auto, yahoo, lean, plain or columns, got \"\(format)\"",
+                                  code: 2)
+            }
+            if config.contains("columns"), format != "columns" {
+                throw PluginError("\(plugin): 'columns' is only used with \(formatKey) \"columns\" (got \(formatKey) \"\(format)\")", code: 2)
+            }
+            if let text = try config.string("time_format") { options.timeFormat = try TimeFormat(parsing: text) }
+            options.timeZone = try config.string("timezone")
+            switch config.value("price_scale") {
+            case nil, .null?: break
+            case .number(let n)?: options.priceScale = try PriceScale(parsing: String(n))
+            case .string(let s)?: options.priceScale = try PriceScale(parsing: s)
+            case let other?:
+                throw PluginError("\(plugin): config key 'price_scale' must be \"auto\" or a number, got \(other.typeDescription)",
+                                  code: 2)
+            }
+        } catch let error as BarFileError {
+            throw PluginError("\(plugin): \(error.message)", code: 2)
+        }
+        return options
+    }
+
     /// The column mapping from a `columns` object (indices or header names).
-    static func mapping(_ columns: PluginConfig) throws -> ColumnMapping {
+    static func mapping(_ columns: PluginConfig, plugin: String) throws -> ColumnMapping {
         var entries: [String: ColumnRef] = [:]
         for (key, value) in columns.members {
             switch value {
             case .number(let n):
                 guard let index = Int(exactly: n), index >= 0 else {
-                    throw PluginError("csv-bars: columns.\(key) must be a column index ≥ 0 or a header name, got \(n)", code: 2)
+                    throw PluginError("\(plugin): columns.\(key) must be a column index ≥ 0 or a header name, got \(n)", code: 2)
                 }
                 entries[key] = .index(index)
             case .string(let name):
                 entries[key] = .name(name)
             default:
-                throw PluginError("csv-bars: columns.\(key) must be a column index or a header name, got \(value.typeDescription)",
+                throw PluginError("\(plugin): columns.\(key) must be a column index or a header name, got \(value.typeDescription)",
                                   code: 2)
             }
         }

@@ -1,11 +1,13 @@
 // The `csv-export` exporter plugin.
+import BourseCodecs
 import BourseSDK
 import CBourseABI
 
-/// Writes every message it receives to CSV or JSON-lines files.
+/// Writes every message it receives to CSV, JSON-lines or binary files,
+/// encoded by the codecs of the same names (BourseCodecs).
 ///
 /// Config keys (unknown keys are rejected):
-/// - `format` — `csv` (default) or `jsonl`;
+/// - `format` — `csv` (default), `jsonl` or `binary`;
 /// - exactly one of
 ///   - `path` — one file for every message, or
 ///   - `files` — `[{"match": "<topic pattern>", "path": "..."}, …]`: a
@@ -23,7 +25,9 @@ import CBourseABI
 /// trade, quote, signal, alert: their fields). Doubles use Swift's shortest
 /// round-trip form. A CSV file's header comes from its first message; a
 /// later message with other columns is an error naming the file and both
-/// schemas. JSON lines take any schema and add a `type` key.
+/// schemas. JSON lines take any schema and add a `type` key; non-finite
+/// numbers are written `null`. Binary files hold any message, losslessly,
+/// and are read back by the `file` source.
 ///
 /// Writes are buffered; `flush()` writes them out, `stop()` also fsyncs and
 /// closes. Counter: `messages_written`.
@@ -33,7 +37,7 @@ public final class CSVExporter: ExporterPlugin {
     /// The plugin version.
     public static let version = "0.1.0"
     /// One-line description.
-    public static let summary = "Writes messages to CSV or JSON-lines files, optionally one file per topic"
+    public static let summary = "Writes messages to CSV, JSON-lines or binary files, optionally one file per topic"
     /// Writes files; the graph node grants where (`allow: [write-paths:DIR]`).
     public static let permissions: [Permission] = [.writePaths([])]
 
@@ -43,6 +47,8 @@ public final class CSVExporter: ExporterPlugin {
         case csv
         /// One JSON object per line.
         case jsonl
+        /// The compact binary codec.
+        case binary
     }
 
     /// A routing entry: topic pattern → path template.
@@ -57,6 +63,7 @@ public final class CSVExporter: ExporterPlugin {
     public let format: Format
     /// The routes, in order.
     public let routes: [Route]
+    private let codec: any Codec
     private let context: PluginContext
     private var sinks: [String: FileSink] = [:]
     private var sinkOrder: [String] = []
@@ -70,9 +77,12 @@ public final class CSVExporter: ExporterPlugin {
         try config.rejectUnknownKeys(allowed: ["format", "path", "files"])
         let formatText = try config.string("format", default: "csv")
         guard let format = Format(rawValue: formatText) else {
-            throw PluginError("csv-export: config key 'format' must be csv or jsonl, got \"\(formatText)\"", code: 2)
+            throw PluginError("csv-export: config key 'format' must be csv, jsonl or binary, got \"\(formatText)\"", code: 2)
         }
         self.format = format
+        var options = CodecOptions()
+        options.jsonLines.nonFinite = .null  // the format csv-export has always written
+        codec = try Codecs.named(format.rawValue, options: options)
         let path = try config.string("path")
         switch (path, config.value("files")) {
         case (let p?, nil), (let p?, .null?):
@@ -115,27 +125,15 @@ public final class CSVExporter: ExporterPlugin {
                 unroutedCounter.add()
                 continue
             }
-            let record = ExportRecord(message: message, topicName: info.name,
-                                      symbol: context.symbol(of: message.instrument), valueNames: info.valueNames)
-            switch format {
-            case .jsonl:
-                try sink.write(record.jsonLine)
-            case .csv:
-                if let columns = sink.columns {
-                    guard columns == record.columns else {
-                        throw PluginError(
-                            "csv-export: \(sink.path): a \(record.type) message on topic \(info.name) has columns "
-                                + "[\(record.columns.joined(separator: ","))] but the file's header, from a \(sink.firstType) "
-                                + "message on topic \(sink.firstTopic), is [\(columns.joined(separator: ","))]; "
-                                + "put {topic} in the path to write one file per topic, or use format jsonl", code: 12)
-                    }
-                } else {
-                    sink.columns = record.columns
-                    sink.firstType = record.type
-                    sink.firstTopic = info.name
-                    try sink.write(record.csvHeader)
-                }
-                try sink.write(record.csvLine)
+            let encoder = sink.encoder ?? codec.makeEncoder()
+            sink.encoder = encoder
+            let record = CodecMessage(message, topicName: info.name, symbol: context.symbol(of: message.instrument),
+                                      fieldNames: info.valueNames)
+            do {
+                try sink.write { try encoder.encode(record, into: &$0) }
+            } catch let error as CodecError {
+                throw PluginError("csv-export: \(sink.path): \(error.message); put {topic} in the path to write one file "
+                    + "per topic, or use format jsonl", code: 12)
             }
             writtenCounter.add()
         }

@@ -1,4 +1,5 @@
 // A buffered output file (POSIX), created with its directories.
+import BourseCodecs
 import BourseSDK
 #if canImport(Glibc)
 import Glibc
@@ -11,12 +12,8 @@ import Darwin
 final class FileSink {
     /// The path as resolved (after `{topic}` substitution).
     let path: String
-    /// For CSV files: the columns of the header written first.
-    var columns: [String]?
-    /// The payload type of the first message (for schema error messages).
-    var firstType = ""
-    /// The topic of the first message (for schema error messages).
-    var firstTopic = ""
+    /// The codec's encoder of this file's stream (made on first write).
+    var encoder: (any MessageEncoder)?
     private var fd: Int32
     private var buffer: [UInt8] = []
     private static let threshold = 1 << 16
@@ -32,9 +29,9 @@ final class FileSink {
         buffer.reserveCapacity(FileSink.threshold + 4096)
     }
 
-    /// Appends text, writing the buffer out when it is large.
-    func write(_ text: String) throws {
-        buffer.append(contentsOf: text.utf8)
+    /// Lets `body` append bytes to the buffer, then writes the buffer out when it is large.
+    func write(_ body: (inout [UInt8]) throws -> Void) throws {
+        try body(&buffer)
         if buffer.count >= FileSink.threshold { try flush() }
     }
 
