@@ -26,7 +26,8 @@ enum Containment {
 
 /// Runs source → hostile → sink and source → good → sink, sandboxed, and
 /// returns the summary. The healthy path must always deliver everything.
-func runHostile(_ plugin: String, bars: Int = 2000, extraNodeKeys: String = "") throws -> RunSummary {
+/// `addressSpaceMB` bounds the hostile worker (the allocation attack touches all of it).
+func runHostile(_ plugin: String, bars: Int = 2000, extraNodeKeys: String = "", addressSpaceMB: Int = 512) throws -> RunSummary {
     try FixturePlugins.buildStandard()
     let dir = TemporaryDirectory(prefix: "bourse-hostile")
     let graph = try dir.write("graph.yaml", """
@@ -41,7 +42,7 @@ func runHostile(_ plugin: String, bars: Int = 2000, extraNodeKeys: String = "") 
         publishes: hostile.out
         on_error: continue
         batch_size: 50
-        limits: {call_timeout_ms: 1500, max_restarts: 1, address_space_mb: 512}
+        limits: {call_timeout_ms: 1500, max_restarts: 1, address_space_mb: \(addressSpaceMB)}
     \(extraNodeKeys)
       - id: good
         plugin: fixture-indicator
@@ -97,7 +98,9 @@ struct HostileSuite {
         (.garbageRing, .quarantined("worker")),
     ])
     func attackInOnMessages(attack: Attack, expected: Containment) throws {
-        let summary = try runHostile(try FixturePlugins.buildHostile(action: attack.rawValue))
+        // The allocation attack writes every byte it gets: keep that well inside the
+        // 1.5 s watchdog on a loaded machine (128 MiB, not 512).
+        let summary = try runHostile(try FixturePlugins.buildHostile(action: attack.rawValue), addressSpaceMB: attack == .allocate ? 128 : 512)
         let hostile = try #require(node(summary, "hostile"))
         let good = try #require(node(summary, "good"))
         let sink = try #require(node(summary, "sink"))
