@@ -16,7 +16,13 @@ public final class PluginContext {
     let node: OpaquePointer?
     @usableFromInline let outgoing = OutgoingBuffer()
     /// Which kind of host call is in progress (publish is allowed only while `.running`).
-    @usableFromInline var phase = CallPhase.none
+    /// Kept behind a pointer: reading it on the publish path costs no dynamic exclusivity check.
+    @usableFromInline var phase: CallPhase {
+        @inlinable get { phaseStorage.pointee }
+        set { phaseStorage.pointee = newValue }
+    }
+    /// Storage of ``phase``.
+    @usableFromInline let phaseStorage = UnsafeMutablePointer<CallPhase>.allocate(capacity: 1)
 
     /// Name of this node as written in the graph file.
     public let nodeName: String
@@ -39,6 +45,11 @@ public final class PluginContext {
             if id != 0 { outputs.append(Topic(id: id)) }
         }
         self.outputs = outputs
+        phaseStorage.initialize(to: .none)
+    }
+
+    deinit {
+        phaseStorage.deallocate()
     }
 
     // MARK: Names and ids

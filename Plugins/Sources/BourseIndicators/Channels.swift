@@ -79,7 +79,7 @@ public struct DonchianChannels: StreamingIndicator {
 
     /// The period n (2...100_000).
     public let period: Int
-    private var range: RollingRange
+    private var range: RollingHighLow
     /// See ``StreamingIndicator/acceptedCount``.
     public private(set) var acceptedCount = 0
     /// See ``StreamingIndicator/skippedCount``.
@@ -90,7 +90,7 @@ public struct DonchianChannels: StreamingIndicator {
     public init(period: Int = 20) throws(IndicatorError) {
         try IndicatorError.checkPeriod(period, in: 2...100_000, indicator: "DONCHIAN")
         self.period = period
-        range = RollingRange(window: period)
+        range = RollingHighLow(window: period)
     }
 
     /// `period − 1`.
@@ -104,7 +104,7 @@ public struct DonchianChannels: StreamingIndicator {
         }
         let index = acceptedCount
         acceptedCount += 1
-        range.push(bar, at: index)
+        range.push(bar)
         guard index >= period - 1 else { return nil }
         let upper = range.highest, lower = range.lowest
         return Output(upper: upper, middle: (upper + lower) / 2.0, lower: lower)

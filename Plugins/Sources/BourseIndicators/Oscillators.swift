@@ -16,7 +16,7 @@ public struct Stochastic: StreamingIndicator {
 
     /// Bars of the fast %K range.
     public let fastKPeriod: Int
-    private var range: RollingRange
+    private var range: RollingHighLow
     private var slowK: SMA
     private var slowD: SMA
     /// See ``StreamingIndicator/acceptedCount``.
@@ -31,7 +31,7 @@ public struct Stochastic: StreamingIndicator {
         try IndicatorError.checkInteger("slow_k", slowK, in: 1...100_000, indicator: "STOCH")
         try IndicatorError.checkInteger("slow_d", slowD, in: 1...100_000, indicator: "STOCH")
         fastKPeriod = fastK
-        range = RollingRange(window: fastK)
+        range = RollingHighLow(window: fastK)
         self.slowK = try SMA(period: slowK)
         self.slowD = try SMA(period: slowD)
     }
@@ -47,7 +47,7 @@ public struct Stochastic: StreamingIndicator {
         }
         let index = acceptedCount
         acceptedCount += 1
-        range.push(bar, at: index)
+        range.push(bar)
         guard index >= fastKPeriod - 1 else { return nil }
         let low = range.lowest
         let diff = (range.highest - low) / 100.0
@@ -88,7 +88,7 @@ public struct KDJ: StreamingIndicator {
     public let kSmoothing: Int
     /// D smoothing m₂ (default 3).
     public let dSmoothing: Int
-    private var range: RollingRange
+    private var range: RollingHighLow
     private var k = 50.0
     private var d = 50.0
     /// See ``StreamingIndicator/acceptedCount``.
@@ -105,7 +105,7 @@ public struct KDJ: StreamingIndicator {
         self.period = period
         self.kSmoothing = kSmoothing
         self.dSmoothing = dSmoothing
-        range = RollingRange(window: period)
+        range = RollingHighLow(window: period)
     }
 
     /// `period − 1`.
@@ -119,7 +119,7 @@ public struct KDJ: StreamingIndicator {
         }
         let index = acceptedCount
         acceptedCount += 1
-        range.push(bar, at: index)
+        range.push(bar)
         guard index >= period - 1 else { return nil }
         let low = range.lowest
         let diff = (range.highest - low) / 100.0
@@ -145,7 +145,7 @@ public struct KDJ: StreamingIndicator {
 public struct WilliamsR: StreamingIndicator {
     /// The period n (2...100_000).
     public let period: Int
-    private var range: RollingRange
+    private var range: RollingHighLow
     /// See ``StreamingIndicator/acceptedCount``.
     public private(set) var acceptedCount = 0
     /// See ``StreamingIndicator/skippedCount``.
@@ -156,7 +156,7 @@ public struct WilliamsR: StreamingIndicator {
     public init(period: Int = 14) throws(IndicatorError) {
         try IndicatorError.checkPeriod(period, in: 2...100_000, indicator: "WILLR")
         self.period = period
-        range = RollingRange(window: period)
+        range = RollingHighLow(window: period)
     }
 
     /// `period − 1`.
@@ -170,7 +170,7 @@ public struct WilliamsR: StreamingIndicator {
         }
         let index = acceptedCount
         acceptedCount += 1
-        range.push(bar, at: index)
+        range.push(bar)
         guard index >= period - 1 else { return nil }
         let high = range.highest
         let diff = (high - range.lowest) / (-100.0)

@@ -64,7 +64,10 @@ public struct RSI: ScalarIndicator {
         changes = period + 1  // saturate: only "past the seed" matters from now on
         loss *= Double(period - 1)
         gain *= Double(period - 1)
-        if change < 0 { loss -= change } else { gain += change }
+        // TA-Lib's `if change < 0 loss -= change else gain += change`, without a branch
+        // (adding or subtracting 0.0 leaves a non-negative average unchanged).
+        loss -= change < 0 ? change : 0
+        gain += change < 0 ? 0 : change
         loss *= reciprocal
         gain *= reciprocal
         return currentValue

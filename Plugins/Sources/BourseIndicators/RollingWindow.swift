@@ -162,6 +162,85 @@ public struct RollingRange: Sendable {
     }
 }
 
+/// The highest high and the lowest low of the last `window` bars, values
+/// only (for STOCH, WILLR, KDJ, Donchian; AROON needs where they occurred and
+/// uses ``RollingRange``).
+///
+/// Van Herk / Gil-Werman: the inputs fall into blocks of `window`; the window
+/// ending at the newest input is the tail of the previous block plus the head
+/// of the current one, so its extreme is the extreme of a suffix of the
+/// previous block (computed once when that block filled) and a running prefix
+/// extreme of the current block. Three comparisons per input and no
+/// data-dependent branch, whatever the series does; the results are the exact
+/// maxima and minima (no arithmetic).
+public struct RollingHighLow: Sendable {
+    /// Number of most recent bars the extremes are taken over.
+    public let window: Int
+    /// Per input slot k of the current block, in `window + 1`-long runs:
+    /// [current block highs | current block lows | suffix highs + sentinel | suffix lows + sentinel].
+    private var storage: [Double]
+    /// Inputs in the current block (1…window once one was pushed).
+    private var filled = 0
+    /// Highest and lowest of the current block so far.
+    private var prefixHigh = -Double.infinity
+    private var prefixLow = Double.infinity
+    /// The extremes after the last push.
+    public private(set) var highest = -Double.infinity
+    /// The lowest low after the last push.
+    public private(set) var lowest = Double.infinity
+
+    /// An empty range over the last `window` ≥ 1 bars.
+    public init(window: Int) {
+        self.window = max(1, window)
+        storage = []
+        storage.reserveCapacity(4 * (self.window + 1))
+        storage += Array(repeating: 0, count: 2 * (self.window + 1))
+        storage += Array(repeating: -Double.infinity, count: self.window + 1)
+        storage += Array(repeating: Double.infinity, count: self.window + 1)
+    }
+
+    /// Adds the next bar (its high and low, both finite).
+    @inline(__always) public mutating func push(_ bar: PriceBar) {
+        push(high: bar.high, low: bar.low)
+    }
+
+    /// Adds the next high and low (both finite).
+    public mutating func push(high: Double, low: Double) {
+        let n = window, stride = window + 1
+        storage.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            if filled == n {
+                // The current block is complete: it becomes the previous one (suffix extremes).
+                var suffixHigh = -Double.infinity, suffixLow = Double.infinity
+                var k = n - 1
+                while k >= 0 {
+                    suffixHigh = Swift.max(suffixHigh, base[k])
+                    suffixLow = Swift.min(suffixLow, base[stride + k])
+                    base[2 * stride + k] = suffixHigh
+                    base[3 * stride + k] = suffixLow
+                    k -= 1
+                }
+                filled = 0
+                prefixHigh = -Double.infinity
+                prefixLow = Double.infinity
+            }
+            base[filled] = high
+            base[stride + filled] = low
+            filled += 1
+            prefixHigh = Swift.max(prefixHigh, high)
+            prefixLow = Swift.min(prefixLow, low)
+            // Previous block's slots filled…n−1 (slot n is the sentinel: the block alone is the window).
+            highest = Swift.max(base[2 * stride + filled], prefixHigh)
+            lowest = Swift.min(base[3 * stride + filled], prefixLow)
+        }
+    }
+
+    /// Empties the window.
+    public mutating func removeAll() {
+        self = RollingHighLow(window: window)
+    }
+}
+
 /// TA-Lib's `TA_IS_ZERO`: |x| < 1e-8.
 @inline(__always) func taIsZero(_ x: Double) -> Bool { -0.00000001 < x && x < 0.00000001 }
 

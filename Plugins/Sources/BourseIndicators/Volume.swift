@@ -28,10 +28,11 @@ public struct OBV: StreamingIndicator {
         acceptedCount += 1
         if acceptedCount == 1 {
             current = bar.volume
-        } else if bar.close > previousClose {
-            current += bar.volume
-        } else if bar.close < previousClose {
-            current -= bar.volume
+        } else {
+            // +volume on a higher close, −volume on a lower one, nothing otherwise; without a branch.
+            let up = bar.close > previousClose ? bar.volume : 0
+            let down = bar.close < previousClose ? bar.volume : 0
+            current = current + up - down
         }
         return current
     }

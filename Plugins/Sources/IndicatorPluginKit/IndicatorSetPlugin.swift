@@ -50,6 +50,8 @@ public final class IndicatorSetIndicatorPlugin: IndicatorPlugin {
     private var states: [Instrument: IndicatorSetState] = [:]
     private var lastInstrument = Instrument.none
     private var lastState: IndicatorSetState?
+    /// ``groups`` flattened for the per-bar loop.
+    private let plan: PublicationPlan
     private let ignoredCounter: Counter
     private let nonFiniteCounter: Counter
     private let badPrintCounter: Counter
@@ -78,6 +80,7 @@ public final class IndicatorSetIndicatorPlugin: IndicatorPlugin {
         }
         indicators = set
         self.groups = groups
+        plan = PublicationPlan(groups)
         self.context = context
         ignoredCounter = context.counter("messages_ignored")
         nonFiniteCounter = context.counter("bars_skipped_nonfinite")
@@ -142,31 +145,35 @@ public final class IndicatorSetIndicatorPlugin: IndicatorPlugin {
             if badPrints > 0 { badPrintCounter.add(badPrints) }
             if published > 0 { publishedCounter.add(published) }
         }
+        let plan = self.plan, context = self.context
+        var instrument = Instrument.none
+        var state: IndicatorSetState?
         for position in batch.indices {
             guard let bar = batch.bar(at: position) else {
                 ignored += 1
                 continue
             }
-            let instrument = batch.instrument(at: position)
-            let state = self.state(for: instrument)
+            let barInstrument = batch.instrument(at: position)
+            if state == nil || barInstrument != instrument {
+                instrument = barInstrument
+                state = self.state(for: instrument)
+            }
             let eventTime = batch.eventTime(at: position)
             let input = PriceBar(open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume,
                                  time: eventTime)
-            if let defect = state.update(input) {
+            if let defect = state.unsafelyUnwrapped.update(input) {
                 if defect == .nonFinite { nonFinite += 1 } else { badPrints += 1 }
                 continue
             }
-            let values = state.values
-            for group in groups {
-                var message = IndicatorValues()
-                var defined = false
-                for index in group.fieldIndices {
-                    let value = values[index]
-                    defined = defined || !value.isNaN
-                    try message.append(value)
+            let values = state.unsafelyUnwrapped.values.baseAddress!
+            for group in 0..<plan.groupCount {
+                let indices = plan.fieldIndices(of: group)
+                // Published once one of the group's indicators is past its warm-up.
+                guard indices.contains(where: { !values[$0].isNaN }) else { continue }
+                try context.publishValues(count: indices.count, topic: plan.topics[group], instrument: instrument,
+                                          eventTime: eventTime) { destination in
+                    for (k, index) in indices.enumerated() { destination[k] = values[index] }
                 }
-                guard defined else { continue }
-                try context.publish(.values(message), topic: group.topic, instrument: instrument, eventTime: eventTime)
                 published += 1
             }
         }
@@ -185,5 +192,48 @@ public final class IndicatorSetIndicatorPlugin: IndicatorPlugin {
         lastInstrument = instrument
         lastState = state
         return state
+    }
+}
+
+/// The output groups of an indicator-set node in flat, unmanaged storage, so
+/// that the per-bar loop reads them without reference counting or bounds checks.
+final class PublicationPlan {
+    /// Number of groups (output topics).
+    let groupCount: Int
+    /// The topic of each group.
+    let topics: UnsafeMutablePointer<Topic>
+    /// Where each group's indices start in `indices`; `groupCount + 1` entries.
+    private let starts: UnsafeMutablePointer<Int>
+    /// Every group's indices into the state's values, one group after the other.
+    private let indices: UnsafeMutablePointer<Int>
+
+    init(_ groups: [IndicatorSetIndicatorPlugin.OutputGroup]) {
+        groupCount = groups.count
+        topics = .allocate(capacity: max(1, groups.count))
+        starts = .allocate(capacity: groups.count + 1)
+        let total = groups.reduce(0) { $0 + $1.fieldIndices.count }
+        indices = .allocate(capacity: max(1, total))
+        var next = 0
+        for (g, group) in groups.enumerated() {
+            (topics + g).initialize(to: group.topic)
+            starts[g] = next
+            for index in group.fieldIndices {
+                indices[next] = index
+                next += 1
+            }
+        }
+        starts[groups.count] = next
+    }
+
+    deinit {
+        topics.deinitialize(count: groupCount)
+        topics.deallocate()
+        starts.deallocate()
+        indices.deallocate()
+    }
+
+    /// The indices of group `group`.
+    @inline(__always) func fieldIndices(of group: Int) -> UnsafeBufferPointer<Int> {
+        UnsafeBufferPointer(start: indices + starts[group], count: starts[group + 1] - starts[group])
     }
 }
