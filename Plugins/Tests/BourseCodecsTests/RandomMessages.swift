@@ -1,21 +1,10 @@
 // Seeded random messages of every type, with the awkward values codecs must survive.
 import BourseCodecs
 import BourseSDK
+import TestSupport
 
-/// SplitMix64: a small deterministic generator.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The generator of the codec tests.
+typealias SeededRandom = SplitMix64
 
 /// Makes random messages. `textSafe` keeps to what the text codecs carry:
 /// flags only on bytes, integers within ±2^53 (JSON).

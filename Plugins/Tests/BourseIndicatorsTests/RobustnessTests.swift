@@ -96,7 +96,7 @@ import TestSupport
     }
 
     @Test func rollingExtremeMatchesBruteForceWithTies() {
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for window in [1, 2, 5, 15] {
             var high = RollingExtreme(.highest, window: window), low = RollingExtreme(.lowest, window: window)
             var values: [Double] = []
@@ -149,18 +149,5 @@ import TestSupport
         }
         #expect(throws: IndicatorError.self) { try IndicatorSet([try IndicatorSpec(parsing: "sma"), try IndicatorSpec(parsing: "sma:20")]) }
         #expect(throws: IndicatorError.self) { try IndicatorSet([]) }
-    }
-}
-
-/// A small deterministic generator for the property checks.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
