@@ -80,6 +80,25 @@ public struct ListenAddress: Equatable, Sendable, CustomStringConvertible {
         family == .ipv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
+    /// Calls `body` with the address as a `sockaddr_in` (IPv4) or `sockaddr_in6` (IPv6) and its length, for `bind`.
+    public func withSocketAddress<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        var storage = sockaddr_storage()
+        let ipv6 = family == .ipv6
+        let length = ipv6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size
+        let addressOffset = ipv6 ? MemoryLayout<sockaddr_in6>.offset(of: \sockaddr_in6.sin6_addr)!
+            : MemoryLayout<sockaddr_in>.offset(of: \sockaddr_in.sin_addr)!
+        withUnsafeMutableBytes(of: &storage) { raw in
+            // The family comes first and the port (network byte order) next in both layouts.
+            raw.storeBytes(of: sa_family_t(ipv6 ? AF_INET6 : AF_INET), toByteOffset: 0, as: sa_family_t.self)
+            raw.storeBytes(of: port.bigEndian, toByteOffset: MemoryLayout<sa_family_t>.size, as: UInt16.self)
+            UnsafeMutableRawBufferPointer(rebasing: raw[addressOffset..<(addressOffset + addressBytes.count)])
+                .copyBytes(from: addressBytes)
+        }
+        return withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(length)) }
+        }
+    }
+
     /// The same address with another port (e.g. the one the kernel picked).
     public func with(port: UInt16) -> ListenAddress {
         ListenAddress(family: family, host: host, port: port, addressBytes: addressBytes)

@@ -65,21 +65,7 @@ public final class MetricsHTTPServer: @unchecked Sendable {
         var yes: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var failedCall: String?
-        if address.family == .ipv6 {
-            var sa = sockaddr_in6()
-            sa.sin6_family = sa_family_t(AF_INET6)
-            sa.sin6_port = address.port.bigEndian
-            withUnsafeMutableBytes(of: &sa.sin6_addr) { $0.copyBytes(from: address.addressBytes) }
-            if withUnsafePointer(to: &sa, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }) != 0 { failedCall = "cannot bind" }
-        } else {
-            var sa = sockaddr_in()
-            sa.sin_family = sa_family_t(AF_INET)
-            sa.sin_port = address.port.bigEndian
-            withUnsafeMutableBytes(of: &sa.sin_addr) { $0.copyBytes(from: address.addressBytes) }
-            if withUnsafePointer(to: &sa, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }) != 0 { failedCall = "cannot bind" }
-        }
+        if address.withSocketAddress({ bind(fd, $0, $1) }) != 0 { failedCall = "cannot bind" }
         if failedCall == nil && listen(fd, 64) != 0 { failedCall = "cannot listen" }
         if let failedCall {
             let code = errno

@@ -81,6 +81,17 @@ private func startServer(body: String = "m 1\n", timeoutMilliseconds: Int = 5000
         #expect(response.body == "m 1\n")
     }
 
+    @Test func servesOverIPv6() throws {
+        let server = MetricsHTTPServer(address: try ListenAddress(parsing: "[::1]:0"), render: { "v6 1\n" })
+        try server.start()
+        defer { server.stop() }
+        #expect(server.address.description == "[::1]:\(server.address.port)" && server.address.port != 0)
+        let fd = try HTTPTestClient.connect(port: server.address.port, ipv6: true)
+        defer { close(fd) }
+        try HTTPTestClient.send(Array("GET /metrics HTTP/1.0\r\n\r\n".utf8), on: fd)
+        #expect(try HTTPTestClient.parse(HTTPTestClient.readAll(fd)).body == "v6 1\n")
+    }
+
     @Test func answersErrorsAndHTTP10() throws {
         let server = try startServer()
         defer { server.stop() }
