@@ -21,6 +21,9 @@ let package = Package(
     name: "BoursePlugins",
     products: [
         .library(name: "bourse-csv-bars", type: .dynamic, targets: ["CSVBarsPlugin"]),
+        .library(name: "bourse-lean", type: .dynamic, targets: ["LeanPlugin"]),
+        .library(name: "bourse-synthetic", type: .dynamic, targets: ["SyntheticPlugin"]),
+        .library(name: "bourse-failover", type: .dynamic, targets: ["FailoverPlugin"]),
         .library(name: "bourse-ema", type: .dynamic, targets: ["EMAPlugin"]),
         .library(name: "bourse-rsi", type: .dynamic, targets: ["RSIPlugin"]),
         .library(name: "bourse-csv-export", type: .dynamic, targets: ["CSVExportPlugin"]),
@@ -66,6 +69,9 @@ let package = Package(
         .target(name: "ModelPluginKit", dependencies: ["BourseModels"] + sdk),
         .target(name: "PrometheusPluginKit", dependencies: ["BourseMetrics"] + sdk),
         .target(name: "CSVBarsPluginKit", dependencies: ["BourseBarFiles", "BourseCommon"] + sdk),
+        .target(name: "SourcesPluginKit", dependencies: [
+            "BourseSources", "BourseBarFiles", "BourseCommon", "CSVBarsPluginKit",
+        ] + sdk),
         .target(name: "CSVExportPluginKit", dependencies: [
             "BourseCodecs", "BourseCommon", .product(name: "BoursePluginABI", package: "PluginSDK"),
         ] + sdk),
@@ -85,6 +91,12 @@ let package = Package(
                 linkerSettings: pluginLinkerSettings("bourse-html-report")),
         .target(name: "CSVBarsPlugin", dependencies: ["CSVBarsPluginKit"] + sdk,
                 linkerSettings: pluginLinkerSettings("bourse-csv-bars")),
+        .target(name: "LeanPlugin", dependencies: ["SourcesPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-lean")),
+        .target(name: "SyntheticPlugin", dependencies: ["SourcesPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-synthetic")),
+        .target(name: "FailoverPlugin", dependencies: ["SourcesPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-failover")),
         .target(name: "EMAPlugin", dependencies: ["IndicatorPluginKit"] + sdk,
                 linkerSettings: pluginLinkerSettings("bourse-ema")),
         .target(name: "RSIPlugin", dependencies: ["IndicatorPluginKit"] + sdk,
@@ -105,6 +117,12 @@ let package = Package(
         .testTarget(name: "BourseIndicatorsTests", dependencies: ["BourseIndicators", "TestSupport"]),
         .testTarget(name: "BourseModelsTests", dependencies: ["BourseModels", "TestSupport"]),
         .testTarget(name: "BourseBarFilesTests", dependencies: ["BourseBarFiles", "BourseCommon", "TestSupport"]),
+        .testTarget(name: "BourseSourcesTests", dependencies: ["BourseSources", "BourseBarFiles", "BourseCommon", "TestSupport"]),
+        .testTarget(name: "SourcesPluginTests", dependencies: [
+            "SourcesPluginKit", "BourseCommon", "TestSupport",
+            .product(name: "BourseSDK", package: "PluginSDK"),
+            .product(name: "BourseSDKTesting", package: "PluginSDK"),
+        ]),
         .testTarget(name: "BourseMetricsTests", dependencies: ["BourseMetrics", "TestSupport"]),
         .testTarget(name: "PrometheusPluginTests", dependencies: [
             "PrometheusPluginKit", "BourseMetrics", "TestSupport",

@@ -11,6 +11,8 @@ public final class BarFileFeed: MarketFeed {
     public let interval: Int64
     /// The one symbol.
     public var symbols: [String] { [symbol] }
+    /// Bars only.
+    public var kinds: [String] { ["bar"] }
 
     /// Wraps an open reader.
     public init(reader: BarFileReader, symbol: String, interval: Int64) {

@@ -38,13 +38,14 @@ public struct FactorFile: Equatable, Sendable {
         }
         let text = String(decoding: data, as: UTF8.self)
         var rows: [Row] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+        // "\r\n" is one Character in Swift: split on both.
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .enumerated() {
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard f.count >= 3, let date = Int(f[0]), f[0].count == 8, let pf = Double(f[1]), let sf = Double(f[2]),
+            guard f.count == 3 || f.count == 4, let date = Int(f[0]), f[0].count == 8, let pf = Double(f[1]), let sf = Double(f[2]),
                   pf.isFinite, sf.isFinite, pf > 0, sf > 0 else {
-                throw BarFileError(code: .badNumber, message: "factor file row must be YYYYMMDD,price_factor>0,split_factor>0[,reference]",
+                throw BarFileError(code: .badNumber, message: "factor file row must be YYYYMMDD,price_factor>0,split_factor>0[,reference_price]",
                                    file: path, line: index + 1, input: String(line))
             }
             if let last = rows.last, date <= last.date {

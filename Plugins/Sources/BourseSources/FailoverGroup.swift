@@ -100,6 +100,9 @@ public struct FailoverStats: Equatable, Sendable {
     public var stalls = 0
     /// Switches where the new source's buffer had already dropped items that were never published.
     public var gaps = 0
+
+    /// All zero.
+    public init() {}
 }
 
 /// Runs N feeds in priority order (index 0 first), publishing from one at a time.
@@ -159,7 +162,7 @@ public final class FailoverGroup {
         let now = clock()
         if let a = active {
             let m = members[a]
-            if canPoll(m, now) {
+            if !m.ended, canPoll(m, now) {
                 pollMember(m, maxItems: maxItems, now: now, asActive: true)
             }
         }
@@ -172,7 +175,7 @@ public final class FailoverGroup {
             if m.frontier > frontier { m.lastProgress = now }  // caught up: waiting, not stalled
         }
         reconsider(now: now)
-        if active == nil || (members[active!].ended && candidates().isEmpty) {
+        if active == nil || (members[active!].ended && members.allSatisfy({ $0.ended }) && candidates(withData: true).isEmpty) {
             step.status = .ended
         } else if step.items.isEmpty {
             step.status = .idle
@@ -203,6 +206,7 @@ public final class FailoverGroup {
         for item in batch.items { process(item, from: m, now: now) }
         if !batch.items.isEmpty { m.lastProgress = now }
         if batch.status == .ended {
+            for (bad, why) in m.validator.finish() { reject(bad, why, from: m, now: now) }
             m.ended = true
             if m.index == active { switchAway(.ended, now: now) }
             return false
@@ -224,13 +228,19 @@ public final class FailoverGroup {
     }
 
     private func process(_ item: FeedItem, from m: Member, now: Int64) {
-        if let why = m.validator.check(item) {
-            stats.invalidItems += 1
-            step.problems.append(FeedProblem(rule: "invalid", message: "\(m.name): invalid item left out: \(why)"))
-            m.streak = 0
-            fault(m, .invalid(why), now: now)
-            return
-        }
+        let verdict = m.validator.check(item)
+        for (bad, why) in verdict.invalid { reject(bad, why, from: m, now: now) }
+        for good in verdict.valid { accept(good, from: m) }
+    }
+
+    private func reject(_ item: FeedItem, _ why: String, from m: Member, now: Int64) {
+        stats.invalidItems += 1
+        step.problems.append(FeedProblem(rule: "invalid", message: "\(m.name): invalid item left out: \(why)"))
+        m.streak = 0
+        fault(m, .invalid(why), now: now)
+    }
+
+    private func accept(_ item: FeedItem, from m: Member) {
         m.frontier = max(m.frontier, item.eventTime)
         if m.fault != nil {
             m.streak += 1
@@ -267,26 +277,33 @@ public final class FailoverGroup {
         if m.index == active { switchAway(reason, now: now) }
     }
 
-    /// Sources to switch to, best first: healthy ones by priority, then the rest by priority.
-    private func candidates() -> [Member] {
-        let usable = members.filter { $0.index != active && (!$0.ended || $0.hasUnpublished { self.lastPublished[$0]?.time }) }
-        return usable.filter { $0.fault == nil } + usable.filter { $0.fault != nil && !$0.ended }
+    /// Sources to switch to, best first: healthy ones by priority, then the rest by priority. With
+    /// `withData`, only those holding buffered items later than what was published.
+    private func candidates(withData: Bool) -> [Member] {
+        let usable = members.filter { m in
+            m.index != active && (m.hasUnpublished { self.lastPublished[$0]?.time } || (!withData && !m.ended))
+        }
+        return usable.filter { $0.fault == nil } + usable.filter { $0.fault != nil }
     }
 
+    /// Leaves the active source for the best candidate: a healthy one, or —
+    /// when the active one ended — any that holds unpublished items. Stays
+    /// when there is none (an ended source's standbys are polled on, and the
+    /// group switches once one of them has data beyond what was published).
     private func switchAway(_ reason: FailoverReason, now: Int64) {
         guard let a = active else { return }
-        let options = candidates()
-        let healthy = options.first { $0.fault == nil }
-        if let next = healthy ?? (members[a].ended ? options.first : nil) {
+        let ended = members[a].ended
+        let options = candidates(withData: ended)
+        if let next = options.first(where: { $0.fault == nil }) ?? (ended ? options.first : nil) {
             activate(next, reason: reason, now: now)
         }
-        // Otherwise stay: no healthy standby, and the active one can still produce.
     }
 
-    /// Switches back to a healthy higher-priority source; leaves an ended active source.
+    /// Switches back to a healthy higher-priority source, or away from a faulted or ended active one.
     private func reconsider(now: Int64) {
         guard let a = active else { return }
-        if let better = members.prefix(a).first(where: { $0.fault == nil && !$0.ended }) {
+        let lastPublished = { (key: SeriesKey) in self.lastPublished[key]?.time }
+        if let better = members.prefix(a).first(where: { $0.fault == nil && (!$0.ended || $0.hasUnpublished(lastPublished)) }) {
             activate(better, reason: .recovered(policy.recovery), now: now)
         } else if members[a].ended || members[a].fault != nil {
             switchAway(members[a].ended ? .ended : members[a].fault!, now: now)

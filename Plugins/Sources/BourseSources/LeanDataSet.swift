@@ -84,6 +84,15 @@ public struct LeanFileSet: Equatable, Sendable {
 /// - tick/second/minute: `ROOT/TYPE/MARKET/RES/SYMBOL/YYYYMMDD_TICKTYPE.zip`,
 ///   one file per day, the days present between `from` and `to` (YYYYMMDD, inclusive).
 public enum LeanDataSet {
+    /// A calendar date `YYYY-MM-DD` or `YYYYMMDD` as the number YYYYMMDD; nil when it is not a valid date.
+    public static func dateNumber(_ text: String) -> Int? {
+        let digits = String(text.filter { $0 != "-" })
+        guard digits.count == 8, text.count == 8 || (text.count == 10 && Array(text)[4] == "-" && Array(text)[7] == "-"),
+              digits.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(digits) else { return nil }
+        let iso = "\(digits.prefix(4))-\(digits.dropFirst(4).prefix(2))-\(digits.suffix(2))"
+        return TimeFormat.iso8601Nanoseconds(Substring(iso)) == nil ? nil : number
+    }
+
     /// The folder of a security type, market and resolution.
     public static func folder(root: String, security: LeanSecurityType, market: String, resolution: LeanResolution) -> String {
         (root as NSString).appendingPathComponent("\(security.rawValue)/\(market)/\(resolution.rawValue)")

@@ -50,6 +50,10 @@ public final class LeanFeed: MarketFeed {
     public let options: LeanFeedOptions
     /// The configured symbols.
     public var symbols: [String] { options.symbols }
+    /// "bar" for trade bars, "trade" for trade ticks, "quote" for quote bars and ticks.
+    public var kinds: [String] {
+        options.tickTypes.map { $0 == .quote ? "quote" : (options.resolution == .tick ? "trade" : "bar") }
+    }
     /// The files found per stream, for logs.
     public let fileSets: [LeanFileSet]
     private var streams: [LeanStream]

@@ -99,6 +99,8 @@ public struct FeedBatch: Equatable, Sendable {
 public protocol MarketFeed: AnyObject {
     /// The symbols the feed can produce (known when it is created).
     var symbols: [String] { get }
+    /// The payload kinds it can produce: "bar", "trade", "quote".
+    var kinds: [String] { get }
     /// Up to `maxItems` items (at least one unless idle or ended). Throws on
     /// a fatal problem (file error, a bad row under a `stop` policy); the
     /// message names the file and line.

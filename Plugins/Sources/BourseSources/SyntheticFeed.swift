@@ -41,6 +41,8 @@ public final class SyntheticFeed: MarketFeed {
     public let options: SyntheticOptions
     /// The symbols.
     public var symbols: [String] { options.symbols }
+    /// "bar", "trade" or "quote", per ``SyntheticOptions/output``.
+    public var kinds: [String] { [options.output == .bars ? "bar" : options.output == .trades ? "trade" : "quote"] }
     private var paths: [SyntheticPath]
     private var step = 0
     private var instrument = 0
