@@ -65,7 +65,7 @@ let package = Package(
         /// Codecs (csv, jsonl, binary): messages ↔ bytes. Uses the SDK's message value types, no ABI code.
         .target(name: "BourseCodecs", dependencies: ["BourseBarFiles", "BourseCommon"] + sdk),
         /// Market data feeds (lean, synthetic, bar files) and the failover state machine, without the SDK.
-        .target(name: "BourseSources", dependencies: ["BourseBarFiles", "BourseCommon"]),
+        .target(name: "BourseSources", dependencies: ["BourseBarFiles", "BourseCommon", "BourseModels"]),
         .target(name: "ModelPluginKit", dependencies: ["BourseModels"] + sdk),
         .target(name: "PrometheusPluginKit", dependencies: ["BourseMetrics"] + sdk),
         .target(name: "CSVBarsPluginKit", dependencies: ["BourseBarFiles", "BourseCommon"] + sdk),

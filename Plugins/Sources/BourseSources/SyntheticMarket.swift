@@ -1,27 +1,13 @@
 // Seeded synthetic prices: geometric Brownian motion with GARCH(1,1) volatility clustering.
+import BourseModels
 import Foundation
 
-/// SplitMix64 with uniform and standard normal deviates: the sequence depends only on the seed.
-public struct SplitMix64: Sendable {
-    private var state: UInt64
-
-    /// A generator whose sequence is fixed by `seed`.
-    public init(seed: UInt64) { state = seed }
-
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1).
-    public mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992.0 }
+extension SeededGenerator {
+    /// Uniform in (0, 1), from the top 53 bits.
+    mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992.0 }
 
     /// Standard normal (Box–Muller; first uniform → radius, second → angle).
-    public mutating func normal() -> Double {
+    mutating func normal() -> Double {
         let radius = (-2 * log(uniform())).squareRoot()
         return radius * cos(2 * Double.pi * uniform())
     }
@@ -72,14 +58,14 @@ public struct SyntheticPath: Sendable {
     /// The current per-step variance.
     public private(set) var variance: Double
     private let parameters: GARCHParameters
-    private var random: SplitMix64
+    private var random: SeededGenerator
 
     /// A path starting at `price`.
     public init(seed: UInt64, price: Double = 100, parameters: GARCHParameters = .standard) {
         self.price = price
         variance = parameters.initialVariance
         self.parameters = parameters
-        random = SplitMix64(seed: seed)
+        random = SeededGenerator(seed: seed)
     }
 
     /// Advances one step and returns the shock applied.
