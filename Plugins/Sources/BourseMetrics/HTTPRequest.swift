@@ -186,11 +186,14 @@ public enum HTTPRequestParser {
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
+    /// The punctuation allowed in a token (RFC 9110 tchar).
+    private static let tokenPunctuation = Set("!#$%&'*+-.^_`|~".utf8)
+
     /// RFC 9110 token: one or more tchar.
     private static func isToken(_ bytes: ArraySlice<UInt8>) -> Bool {
         !bytes.isEmpty && bytes.allSatisfy { byte in
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+                || tokenPunctuation.contains(byte)
         }
     }
 }
