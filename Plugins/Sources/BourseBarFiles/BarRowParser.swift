@@ -36,7 +36,7 @@ extension BarRowDecoder {
             guard let civil = layout.timeFormat.parseCivil(timeField, dayFromName: nameDate) else {
                 return problem(.badTime, "time '\(timeField)' does not match time format \(layout.timeFormat)")
             }
-            time = zone.utcNanoseconds(civil)
+            time = zone.utcNanoseconds(civil, after: previousTime)  // a DST fall-back hour: its second reading
         }
         // Numbers: open, high, low, close, volume.
         var values = [Double](repeating: 0, count: 5)

@@ -2,6 +2,7 @@
 import BourseBarFiles
 import BourseCommon
 import BourseSources
+import Foundation
 import Testing
 import TestSupport
 
@@ -195,4 +196,22 @@ let leanRoot = TestData.shared("lean")
     #expect(items.count + problems.count == 24_293 + 109_067)
     #expect(problems.count < 10)
     #expect(zip(items, items.dropFirst()).allSatisfy { $0.eventTime <= $1.eventTime })
+}
+
+@Test func csvBarsReaderAlsoKeepsDSTFallBackRows() throws {
+    let dir = try TestData.temporaryDirectory("dst")
+    let path = dir.appendingPathComponent("bars.csv").path
+    try """
+        time,open,high,low,close,volume
+        2013-11-03 00:30,1,1,1,1,1
+        2013-11-03 01:30,2,2,2,2,1
+        2013-11-03 01:30,3,3,3,3,1
+        2013-11-03 02:30,4,4,4,4,1
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+    var options = BarFileOptions()
+    options.timeZone = "America/New_York"
+    let (bars, skipped) = try BarFileReader(path: path, options: options).readAll()
+    #expect(skipped.isEmpty)
+    #expect(bars.map { UTCTimestamp.iso8601($0.time) } == ["2013-11-03T04:30:00Z", "2013-11-03T05:30:00Z",
+                                                          "2013-11-03T06:30:00Z", "2013-11-03T07:30:00Z"])
 }
