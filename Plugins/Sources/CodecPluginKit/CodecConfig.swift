@@ -77,18 +77,21 @@ public struct CodecConfig {
 }
 
 /// Turns decoded messages into publications: topic by name among the node's
-/// outputs (else the first output), instruments interned once.
+/// outputs (else the first output), instrument by symbol (else the configured
+/// `instrument`, else none), interned once.
 final class Publisher {
     private let context: PluginContext
     private let topicsByName: [String: Topic]
     private let firstOutput: Topic
     private var instruments: [String: Instrument] = [:]
+    private let defaultInstrument: String
 
-    init(context: PluginContext, plugin: String) throws {
+    init(context: PluginContext, plugin: String, defaultInstrument: String) throws {
         guard let first = context.outputs.first else {
             throw PluginError("\(plugin): the node has no output topic; add one to its 'publishes'", code: 3)
         }
         self.context = context
+        self.defaultInstrument = defaultInstrument
         firstOutput = first
         var byName: [String: Topic] = [:]
         for topic in context.outputs {
@@ -108,11 +111,28 @@ final class Publisher {
                             eventTime: message.eventTime, flags: message.flags)
     }
 
-    private func instrument(_ symbol: String) throws -> Instrument {
+    private func instrument(_ named: String) throws -> Instrument {
+        let symbol = named.isEmpty ? defaultInstrument : named
         if symbol.isEmpty { return .none }
         if let known = instruments[symbol] { return known }
         let made = try context.instrument(named: symbol)
         instruments[symbol] = made
         return made
     }
+}
+
+/// Declares the value names of a `fields` key: `{"<output topic>": ["name", …], …}`.
+/// Returns the topics it declared. Throws ``PluginError`` (code 2) for a
+/// topic that is not an output of the node or a bad list.
+func declareConfiguredFields(_ config: PluginConfig, context: PluginContext, plugin: String) throws -> Set<Topic> {
+    guard let fields = try config.object("fields") else { return [] }
+    var declared = Set<Topic>()
+    for name in fields.keys {
+        guard let topic = context.topic(named: name), context.outputs.contains(topic) else {
+            throw PluginError("\(plugin): fields: '\(name)' is not an output topic of the node", code: 2)
+        }
+        try context.declareFields(try fields.stringArray(name) ?? [], for: topic)
+        declared.insert(topic)
+    }
+    return declared
 }

@@ -7,7 +7,9 @@ import BourseSDK
 ///
 /// Config keys: those of ``CodecConfig`` (`codec` required), and
 /// - `direction` — `decode` (default): subscribes to bytes topics, publishes
-///   the decoded messages; `encode`: subscribes to typed messages, publishes bytes.
+///   the decoded messages; `encode`: subscribes to typed messages, publishes bytes;
+/// - `fields` — decode: `{"<output topic>": [value names]}`, declared for
+///   downstream nodes (a decoder learns names only from the data, too late to declare).
 ///
 /// **Decode.** Each input topic is one byte stream with its own decoder. A
 /// logical record may span several bytes messages: every chunk but the last
@@ -63,7 +65,7 @@ public final class CodecNodePlugin: CodecPlugin {
 
     /// Validates the configuration.
     public init(context: PluginContext, config: PluginConfig) throws {
-        try config.rejectUnknownKeys(allowed: CodecConfig.keys.union(["direction"]))
+        try config.rejectUnknownKeys(allowed: CodecConfig.keys.union(["direction", "fields"]))
         codecConfig = try CodecConfig(config, plugin: Self.name)
         let directionText = try config.string("direction", default: "decode")
         guard let direction = Direction(rawValue: directionText) else {
@@ -71,8 +73,9 @@ public final class CodecNodePlugin: CodecPlugin {
         }
         self.direction = direction
         self.context = context
-        publisher = try Publisher(context: context, plugin: Self.name)
+        publisher = try Publisher(context: context, plugin: Self.name, defaultInstrument: codecConfig.options.instrument)
         output = context.outputs[0]
+        _ = try declareConfiguredFields(config, context: context, plugin: Self.name)
         converted = context.counter(direction == .decode ? "messages_decoded" : "messages_encoded")
         bytesCounter = context.counter(direction == .decode ? "bytes_in" : "bytes_out")
         skipped = context.counter("records_skipped")

@@ -13,7 +13,9 @@ import BourseSDK
 /// - `speed` — 0 or absent: as fast as the graph takes them; `s > 0`:
 ///   paced by event time, one second of event time every `1/s` seconds of
 ///   wall time (1 = real time, 60 = a minute per second); messages whose
-///   time goes backwards are published at once.
+///   time goes backwards are published at once;
+/// - `fields` — `{"<output topic>": [value names]}` to declare instead of
+///   the names found in the file.
 ///
 /// A decoded message goes to the output topic of the same name if the node
 /// has one, else to the first output (a CSV bar file's rows name no topic).
@@ -57,7 +59,7 @@ public final class FileSourcePlugin: SourcePlugin {
 
     /// Validates the configuration, opens the file and decodes its first message.
     public init(context: PluginContext, config: PluginConfig) throws {
-        try config.rejectUnknownKeys(allowed: CodecConfig.keys.union(["path", "speed"]))
+        try config.rejectUnknownKeys(allowed: CodecConfig.keys.union(["path", "speed", "fields"]))
         path = try config.requiredString("path")
         guard !path.isEmpty else { throw PluginError("file: config key 'path' is empty", code: 2) }
         codecConfig = try CodecConfig(config, plugin: Self.name, defaultCodec: Self.codecName(forPath: path))
@@ -66,7 +68,7 @@ public final class FileSourcePlugin: SourcePlugin {
             throw PluginError("file: config key 'speed' must be 0 (full speed) or a positive factor, got \(speed)", code: 2)
         }
         self.context = context
-        publisher = try Publisher(context: context, plugin: Self.name)
+        publisher = try Publisher(context: context, plugin: Self.name, defaultInstrument: codecConfig.options.instrument)
         do {
             source = try openByteSource(path: path)
         } catch {
@@ -75,7 +77,7 @@ public final class FileSourcePlugin: SourcePlugin {
         decoder = codecConfig.codec.makeDecoder(sourceName: source.displayName)
         publishedCounter = context.counter("messages_published")
         skippedCounter = context.counter("records_skipped")
-        var declared = Set<Topic>()
+        var declared = try declareConfiguredFields(config, context: context, plugin: Self.name)
         while pending.count < Self.lookAhead, let message = try nextMessage() {
             pending.append(message)
             let topic = publisher.topic(for: message)

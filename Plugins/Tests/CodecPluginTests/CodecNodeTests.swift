@@ -125,3 +125,13 @@ func decodeFile(_ url: URL, codec: String) throws -> [CodecMessage] {
     }
     return out
 }
+
+@Test func configuredFieldsAreDeclaredOnOutputs() throws {
+    let h = try PluginHarness(CodecNodePlugin.self, config: #"{"codec": "jsonl", "fields": {"out": ["ema20", "rsi14"]}}"#,
+                              outputs: ["out"], topics: ["raw"])
+    #expect(h.fields(of: "out") == ["ema20", "rsi14"])
+    #expect(throws: PluginError.self) {
+        try PluginHarness(CodecNodePlugin.self, config: #"{"codec": "jsonl", "fields": {"raw": ["a"]}}"#,
+                          outputs: ["out"], topics: ["raw"])
+    }
+}
