@@ -54,13 +54,13 @@ internal import CBourseABI
     @inlinable var isFull: Bool { state.pointee.count >= OutgoingBuffer.maxMessages }
 
     /// True when appending a record of `size` bytes should wait for a flush first.
-    @inlinable func needsFlush(before size: Int) -> Bool {
+    @inlinable @inline(__always) func needsFlush(before size: Int) -> Bool {
         state.pointee.count > 0 && (isFull || state.pointee.usedBytes + size > OutgoingBuffer.maxBytes)
     }
 
     /// Reserves `size` bytes (a multiple of 8) for one more record and returns
     /// where to write it. The caller must not exceed `maxMessages`.
-    @inlinable func append(size: Int) -> UnsafeMutableRawPointer {
+    @inlinable @inline(__always) func append(size: Int) -> UnsafeMutableRawPointer {
         precondition(state.pointee.count < OutgoingBuffer.maxMessages)
         let offset = state.pointee.usedBytes
         if offset + size > state.pointee.capacity {

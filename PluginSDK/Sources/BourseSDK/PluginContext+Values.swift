@@ -39,8 +39,8 @@ extension PluginContext {
     /// Checks that publishing on `topic` is allowed now and reserves `size`
     /// bytes for one record in the outgoing buffer (handing the pending
     /// records to the host first when the buffer is full).
-    @inlinable func reserveRecord(size: Int, topic: Topic) throws -> UnsafeMutableRawPointer {
-        guard phase == .running, outputs.contains(topic) else { throw publishRefused(topic) }
+    @inlinable @inline(__always) func reserveRecord(size: Int, topic: Topic) throws -> UnsafeMutableRawPointer {
+        guard phase == .running, isOutput(topic) else { throw publishRefused(topic) }
         if outgoing.needsFlush(before: size) {
             try flushOutgoing()
         }

@@ -23,6 +23,8 @@ public final class PluginContext {
     }
     /// Storage of ``phase``.
     @usableFromInline let phaseStorage = UnsafeMutablePointer<CallPhase>.allocate(capacity: 1)
+    /// ``outputs`` in unmanaged memory, for the publish path's topic check (no reference counting).
+    @usableFromInline let outputIDs: UnsafeMutableBufferPointer<UInt32>
 
     /// Name of this node as written in the graph file.
     public let nodeName: String
@@ -45,11 +47,20 @@ public final class PluginContext {
             if id != 0 { outputs.append(Topic(id: id)) }
         }
         self.outputs = outputs
+        outputIDs = .allocate(capacity: outputs.count)
+        _ = outputIDs.initialize(from: outputs.map(\.id))
         phaseStorage.initialize(to: .none)
     }
 
     deinit {
         phaseStorage.deallocate()
+        outputIDs.deallocate()
+    }
+
+    /// True when `topic` is one of ``outputs``.
+    @inlinable func isOutput(_ topic: Topic) -> Bool {
+        for id in outputIDs where id == topic.id { return true }
+        return false
     }
 
     // MARK: Names and ids

@@ -14,6 +14,11 @@ import BourseSDK
 /// Topics (a message carries at most 16 values):
 /// - when the node publishes one topic and the set has at most 16 outputs,
 ///   every output goes there, in ``IndicatorSet/fieldNames`` order;
+/// - when no published topic is named after a category (below), the outputs
+///   are packed: in ``IndicatorSet/fieldNames`` order, split as evenly as
+///   possible over the node's topics, of which there must be exactly
+///   ⌈outputs / 16⌉ (2 for the default set: one message per 16 outputs, the
+///   fastest layout);
 /// - otherwise the outputs are split by ``IndicatorCategory``: the node must
 ///   publish, for every category the set uses, one topic named
 ///   `<anything>.<category>` (`indicators.SPY.trend`, `….momentum`,
@@ -40,6 +45,11 @@ public final class IndicatorSetIndicatorPlugin: IndicatorPlugin {
         public let topic: Topic
         /// Indices into ``IndicatorSet/fieldNames``.
         public let fieldIndices: [Int]
+
+        /// True when ``fieldIndices`` are consecutive and increasing.
+        var isContiguous: Bool {
+            zip(fieldIndices, fieldIndices.dropFirst()).allSatisfy { $0 + 1 == $1 }
+        }
     }
 
     /// The indicators.
@@ -68,13 +78,28 @@ public final class IndicatorSetIndicatorPlugin: IndicatorPlugin {
                 throw PluginError("indicator-set: config key 'indicators': \(error.message)", code: 2)
             }
         }
-        let set: IndicatorSet
+        var set: IndicatorSet
         do {
             set = try IndicatorSet(specs)
         } catch {
             throw PluginError("indicator-set: config key 'indicators': \(error.message)", code: 2)
         }
-        let groups = try IndicatorSetIndicatorPlugin.layout(set, context: context)
+        var groups = try IndicatorSetIndicatorPlugin.layout(set, context: context)
+        if !groups.allSatisfy(\.isContiguous) {
+            // Split by category: order the indicators by category (keeping their order within one),
+            // so that every message is one contiguous run of the values (copied, not gathered).
+            let order = IndicatorCategory.allCases
+            let sorted = specs.enumerated().sorted {
+                (order.firstIndex(of: $0.element.kind.category)!, $0.offset)
+                    < (order.firstIndex(of: $1.element.kind.category)!, $1.offset)
+            }.map(\.element)
+            do {
+                set = try IndicatorSet(sorted)
+            } catch {
+                throw PluginError("indicator-set: config key 'indicators': \(error.message)", code: 2)
+            }
+            groups = try IndicatorSetIndicatorPlugin.layout(set, context: context)
+        }
         for group in groups {
             try context.declareFields(group.fieldIndices.map { set.fieldNames[$0] }, for: group.topic)
         }
@@ -95,15 +120,38 @@ public final class IndicatorSetIndicatorPlugin: IndicatorPlugin {
             throw PluginError("indicator-set: the node has no output topic; add one to its 'publishes'", code: 3)
         }
         let capacity = IndicatorValues.capacity
-        if outputs.count == 1 && set.fieldNames.count <= capacity {
+        let fieldCount = set.fieldNames.count
+        if outputs.count == 1 && fieldCount <= capacity {
             return [OutputGroup(topic: outputs[0], fieldIndices: Array(set.fieldNames.indices))]
+        }
+        let names = outputs.map { context.name(of: $0) ?? "" }
+        func isCategoryTopic(_ name: String) -> Bool {
+            IndicatorCategory.allCases.contains { name == $0.rawValue || name.hasSuffix("." + $0.rawValue) }
+        }
+        if !names.contains(where: isCategoryTopic) {
+            // Packed: the outputs in order, as evenly as possible over ⌈n / 16⌉ topics.
+            let needed = (fieldCount + capacity - 1) / capacity
+            guard outputs.count == needed else {
+                throw PluginError("indicator-set: the set has \(fieldCount) outputs and one message carries at most "
+                    + "\(capacity): publish \(needed) topic\(needed == 1 ? "" : "s") (the outputs are split over them in "
+                    + "order) or one topic per category, ending with "
+                    + "\(IndicatorCategory.allCases.map { "'.\($0.rawValue)'" }.joined(separator: ", ")) "
+                    + "(publishes: \(names.joined(separator: ", ")))", code: 3)
+            }
+            var groups: [OutputGroup] = []
+            var next = 0
+            for (position, topic) in outputs.enumerated() {
+                let size = fieldCount / needed + (position < fieldCount % needed ? 1 : 0)
+                groups.append(OutputGroup(topic: topic, fieldIndices: Array(next..<next + size)))
+                next += size
+            }
+            return groups
         }
         var byCategory: [IndicatorCategory: [Int]] = [:]
         for (index, spec) in set.specs.enumerated() {
             let first = set.offsets[index]
             byCategory[spec.kind.category, default: []] += Array(first..<first + spec.outputNames.count)
         }
-        let names = outputs.map { context.name(of: $0) ?? "" }
         var groups: [OutputGroup] = []
         var used = Set<Int>()
         for category in IndicatorCategory.allCases {
@@ -147,7 +195,9 @@ public final class IndicatorSetIndicatorPlugin: IndicatorPlugin {
         }
         let plan = self.plan, context = self.context
         var instrument = Instrument.none
-        var state: IndicatorSetState?
+        // The current instrument's state; `self.states` keeps it alive for the whole call.
+        var state: Unmanaged<IndicatorSetState>?
+        var values = UnsafePointer<Double>(bitPattern: 8)!
         for position in batch.indices {
             guard let bar = batch.bar(at: position) else {
                 ignored += 1
@@ -156,23 +206,24 @@ public final class IndicatorSetIndicatorPlugin: IndicatorPlugin {
             let barInstrument = batch.instrument(at: position)
             if state == nil || barInstrument != instrument {
                 instrument = barInstrument
-                state = self.state(for: instrument)
+                let found = self.state(for: instrument)
+                state = Unmanaged.passUnretained(found)
+                values = found.values.baseAddress!
             }
             let eventTime = batch.eventTime(at: position)
             let input = PriceBar(open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume,
                                  time: eventTime)
-            if let defect = state.unsafelyUnwrapped.update(input) {
+            if let defect = state.unsafelyUnwrapped._withUnsafeGuaranteedRef({ $0.update(input) }) {
                 if defect == .nonFinite { nonFinite += 1 } else { badPrints += 1 }
                 continue
             }
-            let values = state.unsafelyUnwrapped.values.baseAddress!
             for group in 0..<plan.groupCount {
-                let indices = plan.fieldIndices(of: group)
+                let run = plan.run(of: group, in: values)
                 // Published once one of the group's indicators is past its warm-up.
-                guard indices.contains(where: { !values[$0].isNaN }) else { continue }
-                try context.publishValues(count: indices.count, topic: plan.topics[group], instrument: instrument,
+                guard run.contains(where: { !$0.isNaN }) else { continue }
+                try context.publishValues(count: run.count, topic: plan.topics[group], instrument: instrument,
                                           eventTime: eventTime) { destination in
-                    for (k, index) in indices.enumerated() { destination[k] = values[index] }
+                    destination.baseAddress!.update(from: run.baseAddress!, count: run.count)
                 }
                 published += 1
             }
@@ -196,44 +247,40 @@ public final class IndicatorSetIndicatorPlugin: IndicatorPlugin {
 }
 
 /// The output groups of an indicator-set node in flat, unmanaged storage, so
-/// that the per-bar loop reads them without reference counting or bounds checks.
+/// that the per-bar loop reads them without reference counting or bounds
+/// checks. Every group is a contiguous run of the state's values.
 final class PublicationPlan {
     /// Number of groups (output topics).
     let groupCount: Int
     /// The topic of each group.
     let topics: UnsafeMutablePointer<Topic>
-    /// Where each group's indices start in `indices`; `groupCount + 1` entries.
-    private let starts: UnsafeMutablePointer<Int>
-    /// Every group's indices into the state's values, one group after the other.
-    private let indices: UnsafeMutablePointer<Int>
+    /// Where each group's run starts in the values, and its length.
+    private let firsts: UnsafeMutablePointer<Int>
+    private let counts: UnsafeMutablePointer<Int>
 
+    /// - Precondition: every group's indices are contiguous.
     init(_ groups: [IndicatorSetIndicatorPlugin.OutputGroup]) {
         groupCount = groups.count
         topics = .allocate(capacity: max(1, groups.count))
-        starts = .allocate(capacity: groups.count + 1)
-        let total = groups.reduce(0) { $0 + $1.fieldIndices.count }
-        indices = .allocate(capacity: max(1, total))
-        var next = 0
+        firsts = .allocate(capacity: max(1, groups.count))
+        counts = .allocate(capacity: max(1, groups.count))
         for (g, group) in groups.enumerated() {
+            precondition(group.isContiguous, "indicator-set: output group is not contiguous")
             (topics + g).initialize(to: group.topic)
-            starts[g] = next
-            for index in group.fieldIndices {
-                indices[next] = index
-                next += 1
-            }
+            firsts[g] = group.fieldIndices.first ?? 0
+            counts[g] = group.fieldIndices.count
         }
-        starts[groups.count] = next
     }
 
     deinit {
         topics.deinitialize(count: groupCount)
         topics.deallocate()
-        starts.deallocate()
-        indices.deallocate()
+        firsts.deallocate()
+        counts.deallocate()
     }
 
-    /// The indices of group `group`.
-    @inline(__always) func fieldIndices(of group: Int) -> UnsafeBufferPointer<Int> {
-        UnsafeBufferPointer(start: indices + starts[group], count: starts[group + 1] - starts[group])
+    /// The values of group `group` within `values` (the state's outputs).
+    @inline(__always) func run(of group: Int, in values: UnsafePointer<Double>) -> UnsafeBufferPointer<Double> {
+        UnsafeBufferPointer(start: values + firsts[group], count: counts[group])
     }
 }

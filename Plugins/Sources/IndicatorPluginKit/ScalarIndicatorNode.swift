@@ -97,8 +97,8 @@ public final class ScalarIndicatorNode<Indicator: ScalarIndicator> {
             }
             let instrument = batch.instrument(at: position)
             guard let value = states[instrument, default: fresh].update(price) else { continue }
-            try context.publish(.values(try IndicatorValues(CollectionOfOne(value))), topic: output,
-                                instrument: instrument, eventTime: batch.eventTime(at: position))
+            try context.publishValues(count: 1, topic: output, instrument: instrument,
+                                      eventTime: batch.eventTime(at: position)) { $0[0] = value }
             published += 1
         }
     }

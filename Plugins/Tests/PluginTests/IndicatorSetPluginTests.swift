@@ -65,6 +65,42 @@ func allValues(_ message: Message) -> [Double]? {
         try harness.stop()
     }
 
+    /// Topics not named after categories: the 20 outputs in order, 10 per topic, the same values per field.
+    @Test func packedLayoutSplitsTheOutputsEvenlyWithTheSameValues() throws {
+        let bars = try referenceBars("reference/ford_2012_bars.csv")
+        let packedTopics = ["ind.SPY.a", "ind.SPY.b"]
+        let packed = try indicatorSetHarness(outputs: packedTopics)
+        let names = try IndicatorSet(IndicatorSpec.referenceSet).fieldNames
+        #expect(packed.fields(of: "ind.SPY.a") == Array(names[0..<10]))
+        #expect(packed.fields(of: "ind.SPY.b") == Array(names[10..<20]))
+        let byCategory = try indicatorSetHarness()
+        try sendBars(packed, bars, topic: "bars.SPY.1m", symbol: "F")
+        try sendBars(byCategory, bars, topic: "bars.SPY.1m", symbol: "F")
+        /// field name → value at each event time ("nan" for NaN, so that equal maps mean equal values).
+        func table(_ harness: PluginHarness, _ topics: [String]) -> [Int64: [String: String]] {
+            var table: [Int64: [String: String]] = [:]
+            for topic in topics {
+                let fields = harness.fields(of: topic)
+                for message in harness.published where message.topic == harness.topic(topic) {
+                    for (field, value) in zip(fields, allValues(message)!) {
+                        table[message.eventTime, default: [:]][field] = value.isNaN ? "nan" : "\(value)"
+                    }
+                }
+            }
+            return table
+        }
+        let packedTable = table(packed, packedTopics)
+        let categoryTable = table(byCategory, categoryTopics)
+        #expect(packedTable.count == bars.count)
+        // A packed message starts once one of its own indicators is ready: compare the defined values.
+        for (time, values) in categoryTable {
+            for (field, value) in values where value != "nan" {
+                #expect(packedTable[time]?[field] == value, "\(field) at \(time)")
+            }
+        }
+        #expect(packed.counter("values_published") == Int64(packed.published.count))
+    }
+
     @Test func smallSetUsesOneTopicAndPublishesFromTheFirstReadyIndicator() throws {
         let bars = try referenceBars("reference/ford_2012_bars.csv")
         let harness = try indicatorSetHarness(config: #"{"indicators": ["sma:20", "rsi:14", "adx"]}"#, outputs: ["ind.x"])
@@ -129,7 +165,9 @@ func allValues(_ message: Message) -> [Double]? {
             (#"{"indicators": ["rsi:1"]}"#, ["x"], "period must be in"),
             (#"{"indicators": "sma"}"#, ["x"], "indicators"),
             (#"{"indicator": ["sma"]}"#, ["x"], "indicator"),
-            ("{}", ["ind.x"], "no published topic ends with '.trend'"),
+            ("{}", ["ind.x"], "the set has 20 outputs and one message carries at most 16: publish 2 topics"),
+            ("{}", ["ind.a", "ind.b", "ind.c"], "publish 2 topics"),
+            ("{}", ["ind.a", "ind.trend"], "no published topic ends with '.momentum'"),
             ("{}", categoryTopics + ["ind.extra"], "'ind.extra' gets no indicator"),
             (#"{"indicators": ["sma"]}"#, [], "no output topic"),
             (#"{"indicators": ["sma", "sma"]}"#, ["x"], "appears twice"),
