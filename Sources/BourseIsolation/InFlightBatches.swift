@@ -18,6 +18,9 @@ final class InFlightBatches {
     /// Messages held (sent or not).
     var messageCount: Int { batches.reduce(0) { $0 + $1.count } }
 
+    /// Batches held (sent or not).
+    var batchCount: Int { batches.count }
+
     /// True when any batch is held (sent or not).
     var hasAny: Bool { !batches.isEmpty }
 
@@ -44,14 +47,18 @@ final class InFlightBatches {
         sentCount += 1
     }
 
-    /// When the oldest sent batch was sent.
+    /// When the worker could start on the oldest sent batch: when it was
+    /// sent, or when the batch before it was answered if that was later
+    /// (the hang watchdog's clock starts there).
     var oldestSentAt: Int64 { sentAt.first ?? 0 }
 
-    /// The oldest sent batch was handled: forget it.
-    func acknowledgeOldest() {
+    /// The oldest sent batch was handled at `time`: forget it; the worker
+    /// starts on the next one now, so its watchdog clock starts no earlier.
+    func acknowledgeOldest(at time: Int64) {
         guard sentCount > 0 else { return }
         let batch = batches.removeFirst()
         sentAt.removeFirst()
+        if !sentAt.isEmpty { sentAt[0] = max(sentAt[0], time) }
         sentCount -= 1
         sentBytes -= batch.frameBytes
         recycle(batch)

@@ -42,7 +42,7 @@ extension SandboxedPluginInstance {
     private func awaitDeliveryResult() throws {
         let deadline = inFlight.oldestSentAt + options.callTimeoutNanoseconds
         let status = try awaitResult(of: .deliver, deadline: deadline, limit: options.callTimeoutNanoseconds) {
-            self.inFlight.acknowledgeOldest()
+            self.inFlight.acknowledgeOldest(at: Clock.monotonicNanoseconds())
         }
         _ = status
     }

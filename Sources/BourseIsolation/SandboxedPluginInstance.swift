@@ -29,6 +29,8 @@ final class SandboxedPluginInstance: PluginInstance {
     var started = false
     private var restarts = 0
     private var quarantine: BourseError?
+    /// Messages held for the worker when the node was quarantined (never handled).
+    private(set) var undeliveredMessages = 0
     /// Batches delivered whose results have not come back yet (sent or not).
     let inFlight = InFlightBatches()
     var pending: [UnsafePointer<bourse_message>] = []
@@ -152,26 +154,40 @@ final class SandboxedPluginInstance: PluginInstance {
                     let lost = inFlight.messageCount > 0 ? "; \(inFlight.messageCount) message(s) in flight not delivered" : ""
                     let reason = restartable ? "\(cause); quarantined after \(restarts) restart(s)\(lost)" : cause
                     let error = BourseError(restartable ? .quarantined : .pluginCallFailed, reason, input: label)
-                    if restartable { quarantine = error }
+                    if restartable { quarantineHolding(error) }
                     throw error
                 }
                 restarts += 1
                 let delay = min(options.restartBackoffNanoseconds << Int64(restarts - 1), 10_000_000_000)
+                let replay = inFlight.hasAny
+                    ? "; redelivering \(inFlight.messageCount) message(s) in \(inFlight.batchCount) batch(es) it had not answered (at least once: "
+                        + "the plugin may see some of them twice)"
+                    : ""
                 services.log(level: Int32(BOURSE_LOG_WARNING.rawValue),
-                             message: "\(cause); restart \(restarts) of \(options.maximumRestarts) in \(delay / 1_000_000) ms")
+                             message: "\(cause); restart \(restarts) of \(options.maximumRestarts) in \(delay / 1_000_000) ms\(replay)")
                 var pause = timespec(tv_sec: Int(delay / 1_000_000_000), tv_nsec: Int(delay % 1_000_000_000))
                 nanosleep(&pause, nil)
+                // A new worker knows nothing: every batch held goes to it again,
+                // whatever happens below.
+                inFlight.markAllUnsent()
                 do {
                     try launch()
                     if started { try call(.start) }
-                    inFlight.markAllUnsent()
-                } catch let again as WorkerFailure {
-                    let error = BourseError(.quarantined, "node '\(label)' (\(info.name)): restart failed: \(again); quarantined", input: label)
-                    quarantine = error
+                } catch {
+                    let error = BourseError(.quarantined, "node '\(label)' (\(info.name)): restart failed: \(error); quarantined", input: label)
+                    worker?.kill()
+                    quarantineHolding(error)
                     throw error
                 }
             }
         }
+    }
+
+    /// Quarantines the node: every later call throws `error`; the messages
+    /// still held are never handled (`undeliveredMessages`).
+    private func quarantineHolding(_ error: BourseError) {
+        quarantine = error
+        undeliveredMessages = inFlight.messageCount
     }
 
     /// Starts a worker and creates the instance in it.

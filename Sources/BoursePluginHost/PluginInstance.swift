@@ -38,6 +38,9 @@ public protocol PluginInstance: AnyObject {
     /// sandboxed instance keeps batches in flight; `flush`, `poll` and
     /// `stop` settle first). Throws the error of a batch that failed.
     func settle() throws
+    /// Messages delivered (and counted in) that the plugin will never handle:
+    /// those a quarantined sandboxed instance still held. 0 otherwise.
+    var undeliveredMessages: Int { get }
 }
 
 extension PluginInstance {
@@ -46,6 +49,9 @@ extension PluginInstance {
 
     /// In-process delivery is synchronous: nothing to wait for.
     public func settle() throws {}
+
+    /// In-process delivery is synchronous: nothing is ever held.
+    public var undeliveredMessages: Int { 0 }
 }
 
 /// Loads plugins and creates instances: the single interface behind which

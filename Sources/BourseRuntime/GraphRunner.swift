@@ -202,6 +202,11 @@ public final class GraphRunner: @unchecked Sendable {
         let bourseError = error as? BourseError ?? BourseError(.pluginCallFailed, "\(error)", input: node.definition.id)
         node.statistics.lastError = bourseError.message
         if bourseError.code == .quarantined {
+            if !node.quarantined, let lost = node.instance?.undeliveredMessages, lost > 0 {
+                // Counted in when delivered, but never handled: discarded.
+                node.statistics.messagesIn -= lost
+                node.statistics.discarded += lost
+            }
             graph.logSink.log(.error, node.definition.id, "\(bourseError.message); the rest of the graph goes on")
             if node.failure == nil { node.failure = bourseError }
             node.quarantined = true

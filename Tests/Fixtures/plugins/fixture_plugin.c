@@ -25,6 +25,9 @@
  *              "fail_after": N makes on_messages/poll fail after N calls;
  *              "publish_in_start": true publishes from start (refused);
  *              "declare_late": true calls declare_fields from poll (refused).
+ *   indicator: "crash_at": K aborts on a bar with close == K, except in the
+ *              worker's first on_messages call (a restarted worker, whose first
+ *              batch is the replayed one, survives: tests redelivery).
  *   indicator: "stamp": true writes the CLOCK_MONOTONIC time at which it received
  *              each echoed bytes message (int64 ns) into its first 8 payload
  *              bytes, so a benchmark can time each hop of a ping-pong.
@@ -51,7 +54,7 @@
 typedef struct fixture {
     const bourse_host_api *host;
     bourse_node *node;
-    long count, per_poll, delay_us, fail_after, calls;
+    long count, per_poll, delay_us, fail_after, calls, crash_at;
     long produced, received, gaps;
     int publish_in_start, declare_late, stamp;
     uint64_t last_sequence[64];
@@ -94,6 +97,7 @@ static int32_t fx_create(const bourse_plugin_descriptor *d, const bourse_host_ap
     f->publish_in_start = strstr(json, "\"publish_in_start\":true") != NULL;
     f->declare_late = strstr(json, "\"declare_late\":true") != NULL;
     f->stamp = strstr(json, "\"stamp\":true") != NULL;
+    f->crash_at = config_long(json, "crash_at", -1);
     char symbol[64];
     config_string(json, "instrument", symbol, sizeof symbol, "TEST");
     config_string(json, "out", f->out, sizeof f->out, "");
@@ -182,6 +186,8 @@ static int32_t fx_on_messages(void *self, const bourse_message *const *messages,
     if (check_failure(f, error)) return BOURSE_ERROR;
     for (size_t i = 0; i < count; i++) {
         const bourse_message *m = messages[i];
+        if (f->crash_at >= 0 && f->calls > 1 && m->type == BOURSE_MSG_BAR
+            && ((const bourse_bar *)(m + 1))->close == (double)f->crash_at) abort();
         uint32_t slot = m->topic_id % 64;
         if (f->last_sequence[slot] != 0 && m->sequence != f->last_sequence[slot] + 1) f->gaps++;
         f->last_sequence[slot] = m->sequence;
