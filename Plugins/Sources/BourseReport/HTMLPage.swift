@@ -74,6 +74,6 @@ extension Report {
 
     /// An id for a symbol: characters outside `[A-Za-z0-9_-]` become `_`.
     func anchor(_ symbol: String) -> String {
-        "i-" + String(symbol.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "_" })
+        "i-" + anchorID(symbol)
     }
 }

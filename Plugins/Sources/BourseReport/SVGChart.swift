@@ -71,13 +71,23 @@ public struct SVGChart {
 
     /// One panel: frame, grid and value labels, the lines, and (price panel) the markers.
     func panel(_ names: [String], colourOffset: Int, top: Double, bottom: Double, x: TimeScale, markers: Bool) -> String {
+        // The first line sets the scale; the others widen it by at most a quarter
+        // of its span on each side (beyond, they are clipped to the panel), so a
+        // band that explodes after a split does not flatten the price.
         let ranges = names.compactMap { instrument.series[$0]?.range }
-        var low = ranges.map(\.min).min() ?? 0, high = ranges.map(\.max).max() ?? 1
+        var low = ranges.first?.min ?? 0, high = ranges.first?.max ?? 1
+        let margin = (high - low) * 0.25
+        for range in ranges.dropFirst() {
+            low = min(low, max(range.min, low - margin))
+            high = max(high, min(range.max, high + margin))
+        }
         if high - low < 1e-12 * max(1, abs(high)) { low -= 0.5; high += 0.5 }
         let pad = (high - low) * 0.04
         let y = ValueScale(v0: low - pad, v1: high + pad, y0: bottom, y1: top)
-        var out = "<rect class=\"frame\" x=\"\(fixed(SVGChart.left, 1))\" y=\"\(fixed(top, 1))\" "
-            + "width=\"\(fixed(SVGChart.width - SVGChart.left - SVGChart.right, 1))\" height=\"\(fixed(bottom - top, 1))\"/>\n"
+        let frame = "x=\"\(fixed(SVGChart.left, 1))\" y=\"\(fixed(top, 1))\" "
+            + "width=\"\(fixed(SVGChart.width - SVGChart.left - SVGChart.right, 1))\" height=\"\(fixed(bottom - top, 1))\""
+        let clip = "clip-\(anchorID(instrument.symbol))-\(colourOffset)"
+        var out = "<clipPath id=\"\(clip)\"><rect \(frame)/></clipPath>\n<rect class=\"frame\" \(frame)/>\n"
         for value in y.ticks(count: 5) {
             let py = fixed(y.position(value), 1)
             out += "<line class=\"grid\" x1=\"\(fixed(SVGChart.left, 1))\" x2=\"\(fixed(SVGChart.width - SVGChart.right, 1))\" "
@@ -89,7 +99,7 @@ public struct SVGChart {
             guard let series = instrument.series[name] else { continue }
             let colour = SVGChart.palette[(colourOffset + index) % SVGChart.palette.count]
             let points = series.points.map { "\(fixed(x.position($0.time), 1)),\(fixed(y.position($0.value), 1))" }
-            out += "<polyline class=\"series\" data-series=\"\(escapeXML(name))\" stroke=\"\(colour)\" "
+            out += "<polyline class=\"series\" clip-path=\"url(#\(clip))\" data-series=\"\(escapeXML(name))\" stroke=\"\(colour)\" "
                 + "points=\"\(points.joined(separator: " "))\"><title>\(escapeXML(name))</title></polyline>\n"
         }
         guard markers, let price = instrument.series[settings.priceName] else { return out }
@@ -180,6 +190,11 @@ public func fixed(_ value: Double, _ digits: Int) -> String {
         text += "." + String(repeating: "0", count: digits - digitsText.count) + digitsText
     }
     return (value < 0 && integer != 0 ? "-" : "") + text
+}
+
+/// An XML id fragment for a symbol: characters outside `[A-Za-z0-9_-]` become `_`.
+func anchorID(_ symbol: String) -> String {
+    String(symbol.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "_" })
 }
 
 /// Text escaped for XML content and attribute values.
