@@ -167,7 +167,10 @@ public final class FailoverSource: SourcePlugin {
         for s in step.switches {
             context.log(.warning, "failover: switched \(s)")
         }
-        publisher.report(step.problems)
+        // The group's own findings have their counters (invalid_items, gaps); the children's bad rows get skipped_<rule>.
+        let own: Set<String> = ["invalid", "gap"]
+        publisher.report(step.problems.filter { own.contains($0.rule) }, counting: false)
+        publisher.report(step.problems.filter { !own.contains($0.rule) })
         try publisher.publish(step.items)
         reportCounters()
         switch step.status {

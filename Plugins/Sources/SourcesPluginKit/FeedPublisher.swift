@@ -98,16 +98,16 @@ public final class FeedPublisher {
         if !items.isEmpty { published.add(Int64(items.count)) }
     }
 
-    /// Logs (the first 20 per rule) and counts problems.
-    public func report(_ problems: [FeedProblem]) {
+    /// Logs (the first 20 per rule) and counts problems (in `skipped_<rule>` when `counting`).
+    public func report(_ problems: [FeedProblem], counting: Bool = true) {
         for problem in problems {
             let n = problemCounts[problem.rule, default: 0] + 1
             problemCounts[problem.rule] = n
-            counter("skipped_\(problem.rule)").add()
+            if counting { counter("skipped_\(problem.rule)").add() }
             if n <= 20 {
                 context.log(.warning, "\(plugin): \(problem.message)")
             } else if n == 21 {
-                context.log(.warning, "\(plugin): more '\(problem.rule)' problems are counted (skipped_\(problem.rule)) but not logged")
+                context.log(.warning, "\(plugin): more '\(problem.rule)' problems are counted but not logged")
             }
         }
     }
