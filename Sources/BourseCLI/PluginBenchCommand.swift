@@ -12,9 +12,11 @@ extension Bench {
             clustering, one instrument) before timing, then delivers them in batches of \
             --batch to one instance of the plugin and times until every bar is handled \
             and every published value is back in the host. The node publishes the topics \
-            of --publishes (default bench.trend, bench.momentum, bench.volatility, \
-            bench.volume: what indicator-set needs for its default 15-indicator set). The \
-            best of --repetitions runs per hosting mode is reported. Example (release builds):
+            of --publishes (default bench.values.1, bench.values.2: indicator-set packs the \
+            20 outputs of its default 15-indicator set over them, 2 values messages per \
+            bar; bench.trend,bench.momentum,bench.volatility,bench.volume splits them by \
+            category instead, 4 messages per bar). The best of --repetitions runs per \
+            hosting mode is reported. Example (release builds):
               swift build -c release && (cd Plugins && swift build -c release)
               .build/release/bourse bench plugin --plugin Plugins/.build/release/libbourse-indicator-set.so
             """)
@@ -28,7 +30,7 @@ extension Bench {
         @Option(help: "The plugin's config as a JSON object.")
         var config: String = "{}"
         @Option(help: "Topics the node publishes, comma-separated.")
-        var publishes: String = "bench.trend,bench.momentum,bench.volatility,bench.volume"
+        var publishes: String = PluginBenchmark.packedOutputs.joined(separator: ",")
         @Option(name: .customLong("batch"), help: "Bars per delivered batch (a graph node's batch_size).")
         var batch: Int = 256
         @Option(help: "Runs per hosting mode (best is reported).")
