@@ -64,6 +64,7 @@ enum BinaryFrameKind: UInt8 {
 public final class BinaryEncoder: MessageEncoder {
     private var wroteHeader = false
     private var strings: [String: UInt64] = [:]
+    private let payloads = PayloadBytes()
 
     /// An encoder.
     public init() {}
@@ -71,7 +72,6 @@ public final class BinaryEncoder: MessageEncoder {
     /// Appends the message's frame, after the stream header (first call) and the definitions of new strings.
     /// - Throws: `cannotEncode` when the payload is larger than 65536 bytes.
     public func encode(_ message: CodecMessage, into output: inout [UInt8]) throws(CodecError) {
-        let payload = try PayloadBytes.encode(message.payload)
         if !wroteHeader {
             output.append(contentsOf: BinaryCodec.magic)
             output.appendLittleEndian(BinaryCodec.version)
@@ -82,18 +82,24 @@ public final class BinaryEncoder: MessageEncoder {
         let topic = reference(message.topic, into: &output)
         let instrument = reference(message.instrument, into: &output)
         let nameRefs = names.map { reference($0, into: &output) }
-        var body: [UInt8] = [BinaryFrameKind.message.rawValue]
-        body.reserveCapacity(32 + payload.count)
-        body.appendLittleEndian(message.payload.messageType)
-        body.appendLittleEndian(message.flags)
-        body.appendVarint(topic)
-        body.appendVarint(instrument)
-        body.appendLittleEndian(UInt64(bitPattern: message.eventTime))
-        body.appendVarint(UInt64(nameRefs.count))
-        for ref in nameRefs { body.appendVarint(ref) }
-        body.append(contentsOf: payload)
-        output.appendLittleEndian(UInt32(body.count))
-        output.append(contentsOf: body)
+        let frameStart = output.count
+        output.appendLittleEndian(UInt32(0))  // the length, filled in below
+        output.append(BinaryFrameKind.message.rawValue)
+        output.appendLittleEndian(message.payload.messageType)
+        output.appendLittleEndian(message.flags)
+        output.appendVarint(topic)
+        output.appendVarint(instrument)
+        output.appendLittleEndian(UInt64(bitPattern: message.eventTime))
+        output.appendVarint(UInt64(nameRefs.count))
+        for ref in nameRefs { output.appendVarint(ref) }
+        do {
+            try payloads.append(message.payload, to: &output)
+        } catch {
+            output.removeSubrange(frameStart...)
+            throw error
+        }
+        let length = UInt32(output.count - frameStart - 4)
+        for k in 0..<4 { output[frameStart + k] = UInt8(truncatingIfNeeded: length >> (8 * UInt32(k))) }
     }
 
     /// The id of `text`, defining it first when new; 0 for "".
@@ -123,6 +129,7 @@ final class BinaryDecoder: MessageDecoder {
     private var inputFinished = false
     private var finished = false
     private var strings: [String] = []
+    private let payloads = PayloadBytes()
 
     init(policy: BadRecordPolicy, sourceName: String) {
         self.policy = policy
@@ -246,10 +253,9 @@ final class BinaryDecoder: MessageDecoder {
             }
             var names: [String] = []
             for _ in 0..<count { names.append(try string("names")) }
-            let payload = Array(reader.rest)
             let decoded: Payload
             do {
-                decoded = try PayloadBytes.decode(type: type, bytes: payload)
+                decoded = try payloads.decode(type: type, bytes: reader.rest)
             } catch {
                 throw bad(error.message, field: "payload")
             }

@@ -2,49 +2,69 @@
 import BourseSDK
 
 /// Converts payloads to and from their ABI bytes by encoding and decoding a
-/// whole message record with the SDK, so the layouts are the SDK's.
-enum PayloadBytes {
-    /// The payload's ABI bytes.
+/// whole message record with the SDK, so the layouts are the SDK's. One
+/// instance per encoder or decoder: it reuses one record-sized scratch buffer.
+final class PayloadBytes {
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(
+        byteCount: BourseABI.headerSize + BourseABI.maxPayload + 8, alignment: 16)
+
+    deinit { scratch.deallocate() }
+
+    /// Appends the payload's ABI bytes to `output`.
     /// - Throws: `cannotEncode` when it is larger than ``BourseABI/maxPayload``.
-    static func encode(_ payload: Payload) throws(CodecError) -> [UInt8] {
-        let message = Message(topic: Topic(id: 0), eventTime: 0, payload: payload)
-        var record = [UInt8](repeating: 0, count: message.encodedSize)
+    func append(_ payload: Payload, to output: inout [UInt8]) throws(CodecError) {
+        let length = try encodeRecord(payload)
+        output.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[BourseABI.headerSize..<(BourseABI.headerSize + length)]))
+    }
+
+    /// Encodes a record holding `payload` into the scratch buffer; returns the payload length.
+    private func encodeRecord(_ payload: Payload) throws(CodecError) -> Int {
+        let length = payload.encodedLength
+        guard length <= BourseABI.maxPayload else {
+            throw CodecError(code: .cannotEncode,
+                             message: "payload of \(length) bytes is larger than the maximum of \(BourseABI.maxPayload) bytes",
+                             field: "payload")
+        }
         do {
-            _ = try record.withUnsafeMutableBytes { try message.encode(into: $0) }
+            _ = try Message(topic: Topic(id: 0), eventTime: 0, payload: payload).encode(into: scratch)
         } catch {
             throw CodecError(code: .cannotEncode, message: "\(error)", field: "payload")
         }
-        let length = payload.encodedLength
-        return Array(record[BourseABI.headerSize..<(BourseABI.headerSize + length)])
+        return length
     }
 
     /// The payload of `type` held in `bytes`.
     /// - Throws: `badRecord` when `bytes` does not encode back to itself
     ///   (e.g. a values payload whose count disagrees with its length).
-    static func decode(type: UInt16, bytes: [UInt8]) throws(CodecError) -> Payload {
+    func decode(type: UInt16, bytes: ArraySlice<UInt8>) throws(CodecError) -> Payload {
         guard bytes.count <= BourseABI.maxPayload else {
             throw CodecError(code: .badRecord, message: "payload of \(bytes.count) bytes is larger than \(BourseABI.maxPayload)")
         }
-        let carrier = Message(topic: Topic(id: 0), eventTime: 0, payload: .other(type: type, bytes: bytes))
-        var record = [UInt8](repeating: 0, count: carrier.encodedSize)
-        let decoded: Message
+        // A record of type `type` whose payload is `bytes`: encode it as an opaque payload, decode it typed.
+        let carrier = Message(topic: Topic(id: 0), eventTime: 0, payload: .other(type: type, bytes: Array(bytes)))
+        let payload: Payload
         do {
-            decoded = try record.withUnsafeMutableBytes { raw in
-                _ = try carrier.encode(into: raw)
-                return try Message(decoding: UnsafeRawBufferPointer(raw))
-            }
+            _ = try carrier.encode(into: scratch)
+            payload = try Message(decoding: UnsafeRawBufferPointer(scratch)).payload
         } catch {
             throw CodecError(code: .badRecord, message: "\(error)")
         }
-        let payload = decoded.payload
-        if case .other = payload { return payload }
-        // Known types must be in the form the SDK writes (values count matching the length, zeroed
-        // reserved and padding bytes, enum values in range), so that re-encoding gives the same bytes.
-        guard (try? encode(payload)) == bytes else {
-            throw CodecError(code: .badRecord,
-                             message: "a type \(type) payload of \(bytes.count) bytes is inconsistent "
-                                 + "(a count, reserved byte or enum value that does not match what the SDK writes)")
+        switch payload {
+        case .other, .bytes:
+            return payload
+        default:
+            // Known types must be in the form the SDK writes (values count matching the length, zeroed
+            // reserved and padding bytes, enum values in range), so that re-encoding gives the same bytes.
+            let length = try encodeRecord(payload)
+            let same = length == bytes.count && bytes.withUnsafeBytes { original in
+                original.elementsEqual(UnsafeRawBufferPointer(rebasing: scratch[BourseABI.headerSize..<(BourseABI.headerSize + length)]))
+            }
+            guard same else {
+                throw CodecError(code: .badRecord,
+                                 message: "a type \(type) payload of \(bytes.count) bytes is inconsistent "
+                                     + "(a count, reserved byte or enum value that does not match what the SDK writes)")
+            }
+            return payload
         }
-        return payload
     }
 }
