@@ -38,6 +38,7 @@ let package = Package(
         .library(name: "BourseIndicators", targets: ["BourseIndicators"]),
         .library(name: "BourseBarFiles", targets: ["BourseBarFiles"]),
         .executable(name: "indicator-bench", targets: ["IndicatorBench"]),
+        .executable(name: "codec-bench", targets: ["CodecBench"]),
     ],
     dependencies: [
         .package(path: "../PluginSDK"),
@@ -61,6 +62,8 @@ let package = Package(
         .target(name: "BourseBarFiles", dependencies: ["CArchive", "BourseCommon"]),
 
         // Plugin types.
+        /// Messages/s and MB/s of each codec without the plugin ABI (`codec-bench`).
+        .executableTarget(name: "CodecBench", dependencies: ["BourseCodecs"] + sdk),
         .target(name: "IndicatorPluginKit", dependencies: ["BourseIndicators"] + sdk),
         /// Codecs (csv, jsonl, binary): messages ↔ bytes. Uses the SDK's message value types, no ABI code.
         .target(name: "BourseCodecs", dependencies: ["BourseBarFiles", "BourseCommon"] + sdk),
