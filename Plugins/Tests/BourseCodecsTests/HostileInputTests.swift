@@ -174,3 +174,26 @@ func sampleMessages() -> [CodecMessage] {
     #expect(viaCodec.messages.count == reference.bars.count)
     #expect(viaCodec.skipped.map(\.line) == reference.skipped.map(\.line))
 }
+
+@Test(arguments: ["csv", "jsonl"])
+func textGarbageNeverCrashes(codec name: String) throws {
+    var random = SeededRandom(seed: 7)
+    var options = CodecOptions()
+    options.intervalColumn = true
+    let codec = try Codecs.named(name, options: options)
+    var factory = MessageFactory(seed: 11, textSafe: true)
+    let valid = try encodeAll(codec, (0..<20).map { _ in factory.message(.alert) })
+    let alphabet: [UInt8] = Array(",\"\n\r{}[]:0123456789.-eEnul \\".utf8) + [0xFF, 0xC3, 0x00, 0xE2]
+    for _ in 0..<1500 {
+        var bytes = valid
+        for _ in 0..<Int.random(in: 1...8, using: &random) {
+            let at = Int.random(in: 0..<bytes.count, using: &random)
+            switch Int.random(in: 0..<3, using: &random) {
+            case 0: bytes[at] = alphabet.randomElement(using: &random)!
+            case 1: bytes.remove(at: at)
+            default: bytes.insert(alphabet.randomElement(using: &random)!, at: at)
+            }
+        }
+        _ = decodeError(codec, bytes, chunk: Int.random(in: 1...200, using: &random))
+    }
+}
