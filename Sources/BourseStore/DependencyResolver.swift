@@ -60,12 +60,25 @@ public struct DependencyResolver: Sendable {
     public var pins: [String: SemanticVersion]
     /// Versions to keep when they satisfy every requirement (e.g. active ones), tried before higher ones.
     public var preferred: [String: SemanticVersion]
+    /// What the candidates are, which decides how a missing or unmatched plugin is explained.
+    public var candidateSource: CandidateSource
+
+    /// Where a resolver's candidates come from.
+    public enum CandidateSource: Sendable {
+        /// Installed versions and the registries' (install, upgrade): a missing dependency suggests `bourse install`.
+        case storeAndRegistries
+        /// Only the active version of each plugin (checking a graph node's dependencies): a missing plugin
+        /// suggests `bourse install NAME@RANGE`, an unmet requirement names the active version.
+        case activeVersions
+    }
 
     /// Creates a resolver.
-    public init(candidates: [ResolverCandidate], pins: [String: SemanticVersion] = [:], preferred: [String: SemanticVersion] = [:]) {
+    public init(candidates: [ResolverCandidate], pins: [String: SemanticVersion] = [:], preferred: [String: SemanticVersion] = [:],
+                candidateSource: CandidateSource = .storeAndRegistries) {
         self.candidates = Dictionary(grouping: candidates, by: \.name)
         self.pins = pins
         self.preferred = preferred
+        self.candidateSource = candidateSource
     }
 
     /// Chooses a version for every plugin reachable from `requirements`.
@@ -118,9 +131,20 @@ public struct DependencyResolver: Sendable {
             constraintsHere[name, default: []].append(requirement)
             let all = constraintsHere[name]!
             let list = resolver.ordered(name)
+            let install = "run: bourse install \(PluginRequirement(name: name, range: requirement.range))"
+            if resolver.candidateSource == .activeVersions {
+                guard let active = list.first else {
+                    fail("\(why); but \(name) is not installed (\(install))")
+                    return nil
+                }
+                guard all.allSatisfy({ $0.range.contains(active.version) }) else {
+                    fail("\(why); but the active \(name) is \(active.version)")
+                    return nil
+                }
+            }
             if list.isEmpty {
                 let fix = requirement.chain.count > 1
-                    ? "run: bourse install \(PluginRequirement(name: name, range: requirement.range))"
+                    ? install
                     : "install a package file, or add a registry that has it: bourse registry add"
                 fail("\(why); but no version of \(name) is installed or offered by a registry (\(fix))")
                 return nil

@@ -21,6 +21,17 @@ public struct StoreChange: Codable, Sendable, Equatable {
     public var unpacked: Bool
 }
 
+/// Parses the dependency ranges `owner` (e.g. "rsi 1.0.0") declares; a bad one is an `invalid-version-range` error naming it.
+func dependencyRanges(_ deps: [String: String], of owner: String) throws -> [String: VersionRange] {
+    var result: [String: VersionRange] = [:]
+    for (name, text) in deps {
+        do { result[name] = try VersionRange(parsing: text) } catch let e as BourseError {
+            throw BourseError(.invalidVersionRange, "\(owner) declares dependency \(name)@\(text): \(e.message)", input: text)
+        }
+    }
+    return result
+}
+
 /// A version to make active, with the package when it must be unpacked first.
 struct PlannedChange {
     var name: String
@@ -44,13 +55,7 @@ extension PluginStore {
     }
 
     func parsedDependencies(_ deps: [String: String], of owner: String) throws -> [String: VersionRange] {
-        var result: [String: VersionRange] = [:]
-        for (name, text) in deps {
-            do { result[name] = try VersionRange(parsing: text) } catch let e as BourseError {
-                throw BourseError(.invalidVersionRange, "\(owner) declares dependency \(name)@\(text): \(e.message)", input: text)
-            }
-        }
-        return result
+        try dependencyRanges(deps, of: owner)
     }
 
     /// Candidates for every plugin reachable from `names`: installed versions plus the catalog's,

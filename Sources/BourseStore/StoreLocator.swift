@@ -41,6 +41,30 @@ public struct StoreLocator: InstalledPluginLocator {
                               "graph needs \(requirement); installed \(requirement.name) versions are \(installed); \(fix)",
                               input: requirement.description)
         }
+        try checkDependencies(of: chosen, for: requirement, state: state)
         return home.versionDirectory(chosen.name, chosen.version) + "/" + chosen.library
+    }
+
+    /// Checks that the active versions satisfy what `chosen` declares it needs (and what those need in turn),
+    /// with the resolver's chain wording: "graph needs rsi@^1; rsi 1.0.0 needs codec-json@^2; but
+    /// codec-json is not installed (run: bourse install codec-json@^2)", or "…; but the active codec-json
+    /// is 3.0.0 (run: bourse install rsi@^1 to make versions that fit together active)".
+    func checkDependencies(of chosen: InstalledVersion, for requirement: PluginRequirement, state: StoreState) throws {
+        guard !chosen.dependencies.isEmpty, let version = chosen.semanticVersion else { return }
+        var candidates = [ResolverCandidate(name: chosen.name, version: version,
+                                            dependencies: try dependencyRanges(chosen.dependencies, of: "\(chosen.name) \(version)"), installed: true)]
+        for (name, active) in try state.activeVersions() where name != chosen.name {
+            guard let installed = try state.installedVersion(name, active), let activeVersion = installed.semanticVersion else { continue }
+            candidates.append(ResolverCandidate(name: name, version: activeVersion,
+                                                dependencies: try dependencyRanges(installed.dependencies, of: "\(name) \(active)"), installed: true))
+        }
+        let resolver = DependencyResolver(candidates: candidates, candidateSource: .activeVersions)
+        do {
+            _ = try resolver.resolve([ResolverRequirement(name: requirement.name, range: requirement.range, requester: "graph")])
+        } catch let error as BourseError where error.code == .resolutionConflict && !error.message.contains("(run: ") {
+            // An active version out of range: installing the node's requirement makes a set of versions that fit together active.
+            throw BourseError(.resolutionConflict, "\(error.message) (run: bourse install \(requirement) to make versions that fit together active)",
+                              input: requirement.description)
+        }
     }
 }

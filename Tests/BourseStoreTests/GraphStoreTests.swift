@@ -57,4 +57,43 @@ struct GraphStoreTests {
         #expect(r.status == 1)
         #expect(r.stderr.contains("in version range '^x'"), "\(r.stderr)")
     }
+
+    @Test("a node whose plugin's dependencies are missing or out of range is refused with the chain and the fixing command")
+    func dependenciesChecked() throws {
+        let f = try StoreFixture()
+        #expect(try f.bourse(["keys", "trust", f.publicKeyFile]).status == 0)
+        // codec-json 3.0.0 then 2.4.0 (both installed, 2.4.0 active); rsi 1.0.0 needs ^2.
+        for path in [try f.package("codec-json", "3.0.0"), try f.package("codec-json", "2.4.0"),
+                     try f.package("rsi", "1.0.0", dependencies: ["codec-json": "^2"])] {
+            let r = try f.bourse(["install", path])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        func validate() throws -> ProcessResult {
+            try runProcess(TestPaths.bourseExecutable, ["graph", "validate", try graph(f, plugin: "rsi@^1"), "--home", f.home.root])
+        }
+        // Dependencies met: resolution passes (the synthetic library then fails to load, which is another error).
+        var r = try validate()
+        #expect(!r.stderr.contains("needs codec-json"), "\(r.stderr)")
+        #expect(r.stderr.contains("store/rsi/1.0.0/lib/libbourse-rsi.so"), "\(r.stderr)")
+
+        // rsi 2.0.0 (needs ^3) moves codec-json to 3.0.0; the graph still asks for rsi@^1, whose 1.0.0 needs ^2.
+        r = try f.bourse(["install", try f.package("rsi", "2.0.0", dependencies: ["codec-json": "^3"])])
+        #expect(r.stdout.contains("codec-json: upgrade 2.4.0 → 3.0.0"), "\(r.stdout) \(r.stderr)")
+        r = try validate()
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("graph needs rsi@^1; rsi 1.0.0 needs codec-json@^2; but the active codec-json is 3.0.0 (run: bourse install rsi@^1 to make versions that fit together active)"),
+                "\(r.stderr)")
+        r = try f.bourse(["install", "rsi@^1"])
+        #expect(r.stdout.contains("codec-json: downgrade 3.0.0 → 2.4.0") && r.stdout.contains("rsi: downgrade 2.0.0 → 1.0.0"), "\(r.stdout) \(r.stderr)")
+        r = try validate()
+        #expect(!r.stderr.contains("needs codec-json"), "the suggested command fixed it: \(r.stderr)")
+
+        // A dependency removed by force: the graph is refused, naming the install command.
+        r = try f.bourse(["uninstall", "codec-json", "--force"])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try validate()
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("graph needs rsi@^1; rsi 1.0.0 needs codec-json@^2; but codec-json is not installed (run: bourse install codec-json@^2)"),
+                "\(r.stderr)")
+    }
 }
