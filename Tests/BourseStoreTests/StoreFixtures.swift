@@ -78,6 +78,23 @@ final class StoreFixture {
     }
 }
 
+extension StoreFixture {
+    /// Every row of every table of the state database (rowid order), one line per row: with ``snapshot()``,
+    /// everything a refused operation could have changed, timestamps included.
+    func databaseDump() throws -> String {
+        try withStore { store in
+            var lines: [String] = []
+            for table in try store.state.database.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").compactMap({ $0.text(0) }) {
+                lines.append("table \(table)")
+                for row in try store.state.database.query("SELECT * FROM \"\(table)\" ORDER BY rowid") {
+                    lines.append("  \(row.values)")
+                }
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
+
 /// Directory listing for snapshots.
 enum DurableFilesProbe {
     static func entries(_ path: String) -> [String] {
