@@ -53,4 +53,48 @@ struct RegistryInstallTests {
         #expect(r.stdout.contains("ema: upgrade 1.1.0 → 1.3.0"), "\(r.stdout)")
         #expect(try f.bourse(["verify"]).status == 0)
     }
+    @Test("older signed metadata is refused after a newer one was seen, across runs (versions recorded in SQLite)")
+    func metadataRollbackRefused() throws {
+        let f = try StoreFixture()
+        let registry = f.directory.file("registry"), saved = f.directory.file("registry-old")
+        let publisher = RegistryPublisher(directory: registry, key: f.key)
+        _ = try publisher.initialize(name: "test")
+        _ = try publisher.publish(archivePath: try f.package("ema", "1.0.0"), trustedKeys: [f.key.publicKey])
+        #expect(try f.bourse(["registry", "add", "test", registry, "--root", registry + "/root.json"]).status == 0)
+        #expect(try f.bourse(["keys", "trust", f.publicKeyFile]).status == 0)
+        var r = try f.bourse(["search", "ema"])
+        #expect(r.status == 0 && r.stdout.contains("1.0.0"), "\(r.stdout) \(r.stderr)")
+        // The registry as it is now (validly signed), kept to be served again later.
+        try FileManager.default.copyItem(atPath: registry, toPath: saved)
+
+        _ = try publisher.publish(archivePath: try f.package("ema", "1.1.0"), trustedKeys: [f.key.publicKey])
+        r = try f.bourse(["search", "ema"])
+        #expect(r.status == 0 && r.stdout.contains("1.1.0"), "this run records the newer timestamp and snapshot: \(r.stdout) \(r.stderr)")
+        let recorded = try f.withStore { try $0.state.highestMetadataVersion(registry: "test", role: .timestamp) }
+
+        // An attacker (or a stale mirror) serves the older metadata again, hiding 1.1.0.
+        let metadata = [RegistryLayout.timestampFile, RegistryLayout.snapshotFile]
+        for file in metadata {
+            try FileManager.default.moveItem(atPath: registry + "/" + file, toPath: f.directory.file("current-" + file))
+            try FileManager.default.copyItem(atPath: saved + "/" + file, toPath: registry + "/" + file)
+        }
+        r = try f.bourse(["install", "ema@^1", "--json"])
+        #expect(r.status == 1)
+        let error = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["error"] as? [String: Any]
+        #expect(error?["code"] as? String == "metadata-rollback", "\(r.stdout) \(r.stderr)")
+        #expect(r.stderr.contains("rollback"), "\(r.stderr)")
+        r = try f.bourse(["list"])
+        #expect(r.stdout.contains("no plugins installed"), "nothing was installed from the old metadata: \(r.stdout)")
+        #expect(try f.withStore { try $0.state.highestMetadataVersion(registry: "test", role: .timestamp) } == recorded,
+                "the recorded version is never lowered")
+
+        // The current metadata back, and a newer version published over it: accepted.
+        for file in metadata {
+            try FileManager.default.removeItem(atPath: registry + "/" + file)
+            try FileManager.default.moveItem(atPath: f.directory.file("current-" + file), toPath: registry + "/" + file)
+        }
+        _ = try publisher.publish(archivePath: try f.package("ema", "1.2.0"), trustedKeys: [f.key.publicKey])
+        r = try f.bourse(["install", "ema@^1"])
+        #expect(r.status == 0 && r.stdout.contains("ema: install none → 1.2.0"), "\(r.stdout) \(r.stderr)")
+    }
 }
