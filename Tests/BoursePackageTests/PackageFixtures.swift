@@ -61,6 +61,42 @@ enum PackageFixture {
     }
 }
 
+/// Hand-built tar headers, for entries libarchive's writers refuse to write.
+enum RawTar {
+    /// One 512-byte ustar header (uid, gid and mtime zero) with its checksum.
+    static func header(path: String, typeflag: Character, mode: UInt32, size: Int = 0) -> [UInt8] {
+        var block = [UInt8](repeating: 0, count: 512)
+        func put(_ text: String, at offset: Int) {
+            for (i, byte) in text.utf8.enumerated() { block[offset + i] = byte }
+        }
+        func octal(_ value: Int, width: Int) -> String {
+            let digits = String(value, radix: 8)
+            return String(repeating: "0", count: max(0, width - 1 - digits.count)) + digits
+        }
+        put(path, at: 0)
+        put(octal(Int(mode), width: 8), at: 100)
+        put(octal(0, width: 8), at: 108)
+        put(octal(0, width: 8), at: 116)
+        put(octal(size, width: 12), at: 124)
+        put(octal(0, width: 12), at: 136)
+        put(String(typeflag), at: 156)
+        put("ustar", at: 257)
+        put("00", at: 263)
+        put("        ", at: 148)
+        let sum = block.reduce(0) { $0 + Int($1) }
+        put(octal(sum, width: 7), at: 148)
+        block[155] = UInt8(ascii: " ")
+        return block
+    }
+
+    /// The offset of the second header of an uncompressed tar whose first entry has no extended header.
+    static func secondHeaderOffset(_ tar: [UInt8]) -> Int {
+        let sizeField = String(decoding: tar[124..<136].prefix { $0 != 0 && $0 != 0x20 }, as: UTF8.self)
+        let size = Int(sizeField, radix: 8) ?? 0
+        return 512 + (size + 511) / 512 * 512
+    }
+}
+
 /// Reads `path` and expects a `package-rejected` refusal whose message names
 /// `entry` and `rule`.
 func expectRefusal(_ path: String, rule: PackageRule, entry: String, trusted: [PublicKey] = [PackageFixture.key.publicKey],

@@ -271,6 +271,40 @@ struct RefusalTests {
         expectRefusal(path, rule: .missingLibrary, entry: Fixture.libraryPath)
     }
 
+    @Test func archiveOverSizeLimit() throws {
+        let path = try Fixture.write(try Fixture.entries(), "large.bpkg", in: directory)
+        var limits = ArchiveLimits.default
+        limits.maxArchiveBytes = 512
+        expectRefusal(path, rule: .archiveTooLarge, entry: "(whole archive)", limits: limits)
+    }
+
+    @Test func damagedSecondTarHeader() throws {
+        // A good gzip stream around a tar whose second header has a wrong checksum.
+        var tar = try TarGzWriter.archive(try Fixture.entries(), compress: false)
+        let second = RawTar.secondHeaderOffset(tar)
+        try #require(second + 512 < tar.count && tar[second] != 0)
+        for index in second + 148 ..< second + 154 { tar[index] = UInt8(ascii: "1") }
+        let path = try Fixture.write(bytes: try TarGzWriter.gzip(tar), "badheader.bpkg", in: directory)
+        expectRefusal(path, rule: .corruptTar, entry: "(whole archive)")
+        do {
+            _ = try PackageArchive.read(at: path, trustedKeys: [Fixture.key.publicKey])
+        } catch let error as BourseError {
+            #expect(error.message.contains("bad tar header after '"), "\(error.message)")
+        }
+    }
+
+    @Test func socketEntry() throws {
+        // tar has no socket type and libarchive's writers refuse sockets, so the entry is a
+        // hand-built header: a GNU multi-volume continuation ('M'), whose file type libarchive
+        // takes from the mode field, here S_IFSOCK | 0644. The reader sees a socket.
+        var tar = try TarGzWriter.archive(try Fixture.entries(), compress: false)
+        try #require(tar.count > 1024 && tar.suffix(1024).allSatisfy { $0 == 0 })
+        tar.removeLast(1024)  // the end-of-archive blocks
+        tar += RawTar.header(path: "docs/control.sock", typeflag: "M", mode: 0o140644) + [UInt8](repeating: 0, count: 1024)
+        let path = try Fixture.write(bytes: try TarGzWriter.gzip(tar), "socket.bpkg", in: directory)
+        expectRefusal(path, rule: .specialFile, entry: "docs/control.sock")
+    }
+
     @Test func notAnArchiveFile() throws {
         expectRefusal(directory.path, rule: .unreadable, entry: "(whole archive)")
     }
