@@ -48,6 +48,7 @@ func parseAllowList(_ values: [String]) throws -> [String] {
 
 /// Prints the changes an operation made.
 func printChanges(_ changes: [StoreChange], json: Bool, nothing: String) {
+    for warning in changes.compactMap(\.warning) { printError("bourse: warning: \(warning)") }
     if json { printJSON(changes); return }
     if changes.isEmpty { print(nothing); return }
     for c in changes {
@@ -63,7 +64,8 @@ struct Install: ParsableCommand {
         PACKAGE is a .bpkg file, checked against the trusted keys (bourse keys trust), \
         or NAME[@RANGE] (^1.2, ~1.2.3, ">=1, <2", =1.2.3, *), resolved to the highest \
         compatible version among installed versions and the registries' (pins are \
-        honoured, yanked versions never chosen). Missing dependencies are installed too.
+        honoured; yanked versions are never chosen by a range, only by an exact =VERSION, \
+        with a warning). Missing dependencies are installed too.
 
         The permissions a plugin asks for are shown and must be approved with \
         --allow (e.g. --allow network,read-paths); approvals are remembered per plugin, \
@@ -102,8 +104,9 @@ struct Upgrade: ParsableCommand {
         abstract: "Upgrade a plugin (or every unpinned plugin) to the highest available version.",
         discussion: """
         Candidates are the installed versions and the registries' (yanked ones are \
-        skipped). Constraints of the other installed plugins are kept: a version that \
-        would break a dependent is not chosen, and a conflict is explained as a chain. \
+        skipped, except by --to VERSION, with a warning). Constraints of the other \
+        installed plugins are kept: a version that would break a dependent is not \
+        chosen, and a conflict is explained as a chain. \
         --to VERSION upgrades (or downgrades) to exactly that version. A version asking \
         for permissions not approved before needs --allow.
         """)

@@ -8,7 +8,8 @@ public struct ResolverCandidate: Sendable, Equatable {
     public var version: SemanticVersion
     /// Its dependencies: plugin name → range.
     public var dependencies: [String: VersionRange]
-    /// Withdrawn from its registry: never chosen by a range unless already installed.
+    /// Withdrawn from its registry: never chosen by a range unless already installed; an exact
+    /// requirement (`=1.2.0`) may still choose it, as in Cargo.
     public var yanked: Bool
     /// Already unpacked in the store.
     public var installed: Bool
@@ -49,8 +50,9 @@ public struct ResolverRequirement: Sendable, Equatable {
 }
 
 /// Picks one version per plugin so that every requirement holds: the highest
-/// compatible versions, pins honoured, yanked versions never chosen (unless
-/// installed), by depth-first search with backtracking. A failure is a
+/// compatible versions, pins honoured, yanked versions never chosen by a range
+/// (unless installed; an exact `=X` requirement may choose one), by depth-first
+/// search with backtracking. A failure is a
 /// `resolution-conflict` error explaining the chain, e.g. "graph needs
 /// rsi@^2; rsi 2.1.0 needs codec-json@^3; installed codec-json 2.4.0 is pinned".
 public struct DependencyResolver: Sendable {
@@ -158,7 +160,8 @@ public struct DependencyResolver: Sendable {
             for candidate in list {
                 if let pin = resolver.pins[name], candidate.version != pin { continue }
                 guard all.allSatisfy({ $0.range.contains(candidate.version) }) else { continue }
-                if candidate.yanked && !candidate.installed { continue }
+                // A yanked version: only an exact requirement (=X) reaches it, as in Cargo.
+                if candidate.yanked && !candidate.installed && !all.contains(where: { $0.range.isExact }) { continue }
                 tried = true
                 var next = chosen
                 next[name] = candidate

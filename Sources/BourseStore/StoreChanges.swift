@@ -19,6 +19,8 @@ public struct StoreChange: Codable, Sendable, Equatable {
     public var revision: Int
     /// Whether files were unpacked into the store for it.
     public var unpacked: Bool
+    /// Something the admin should know, e.g. that the version is yanked from its registry.
+    public var warning: String? = nil
 }
 
 /// Parses the dependency ranges `owner` (e.g. "rsi 1.0.0") declares; a bad one is an `invalid-version-range` error naming it.
@@ -39,6 +41,8 @@ struct PlannedChange {
     var package: VerifiedPackage?
     var source: String
     var operation: String?
+    /// Chosen although yanked from its registry (an exact `=X` asked for it).
+    var yanked = false
 }
 
 extension PluginStore {
@@ -99,7 +103,8 @@ extension PluginStore {
         for (name, candidate) in chosen.sorted(by: { $0.key < $1.key }) where active[name] != candidate.version.description {
             let package = packages[name].flatMap { $0.manifest.version == candidate.version ? $0 : nil }
             changes.append(PlannedChange(name: name, version: candidate.version, package: package,
-                                         source: package.map { absolutePath($0.archivePath) } ?? "", operation: targets.contains(name) ? operation : nil))
+                                         source: package.map { absolutePath($0.archivePath) } ?? "", operation: targets.contains(name) ? operation : nil,
+                                         yanked: candidate.yanked && !candidate.installed))
         }
         return changes
     }
@@ -149,7 +154,11 @@ extension PluginStore {
                 let from = active[change.name]
                 let operation = change.operation ?? Self.operationName(from: from, to: change.version)
                 let number = try state.recordRevision(change.name, operation: operation, from: from, to: version, note: note)
-                result.append(StoreChange(name: change.name, operation: operation, from: from, to: version, revision: number, unpacked: change.package != nil))
+                let warning = change.yanked
+                    ? "\(change.name) \(version) is yanked from its registry; installed only because an exact version (=\(version)) asked for it"
+                    : nil
+                result.append(StoreChange(name: change.name, operation: operation, from: from, to: version, revision: number,
+                                          unpacked: change.package != nil, warning: warning))
             }
             return result
         }

@@ -51,6 +51,30 @@ struct DependencyResolverTests {
         #expect(try installedYanked.resolve([ResolverRequirement(name: "ema", range: r("^1"), requester: "you")])["ema"]?.version == v("1.2.0"))
     }
 
+    @Test("an exact =X may choose a yanked version (as in Cargo); ranges, even narrow ones, never do")
+    func yankedByExactVersion() throws {
+        let resolver = DependencyResolver(candidates: [
+            candidate("ema", "1.0.0"), candidate("ema", "1.2.0", yanked: true),
+            candidate("rsi", "1.0.0", deps: ["ema": "=1.2.0"]), candidate("macd", "1.0.0", deps: ["ema": "~1.2.0"]),
+        ])
+        #expect(try resolver.resolve([ResolverRequirement(name: "ema", range: r("=1.2.0"), requester: "you")])["ema"]?.version == v("1.2.0"))
+        #expect(try resolver.resolve([ResolverRequirement(name: "rsi", range: r("^1"), requester: "you")])["ema"]?.version == v("1.2.0"),
+                "a dependency's exact requirement counts too")
+        #expect(try resolver.resolve([ResolverRequirement(name: "ema", range: r("^1"), requester: "you")])["ema"]?.version == v("1.0.0"))
+        for range in [">=1.2.0, <1.3.0", "~1.2.0", "1.2", "<=1.2.0, >1.1.9"] {
+            #expect(throws: BourseError.self, "\(range) matches only the yanked 1.2.0") {
+                try resolver.resolve([ResolverRequirement(name: "ema", range: r(range), requester: "you")])
+            }
+        }
+        do {
+            _ = try resolver.resolve([ResolverRequirement(name: "macd", range: r("^1"), requester: "you")])
+            Issue.record("~1.2.0 matches only the yanked 1.2.0")
+        } catch let error as BourseError {
+            #expect(error.code == .resolutionConflict)
+            #expect(error.message.contains("macd 1.0.0 needs ema@~1.2.0; but every matching version of ema is yanked (1.2.0)"), "\(error.message)")
+        }
+    }
+
     @Test("backtracks to an older version when the newest conflicts with another requirement")
     func backtracking() throws {
         let resolver = DependencyResolver(candidates: [
