@@ -138,7 +138,12 @@ public final class MessageQueue: @unchecked Sendable {
                     producersWaiting += 1
                     lock.waitForSpace()
                     producersWaiting -= 1
+                    // Other producers may have pushed while this one waited:
+                    // continue from the queue's tail, not the stale local one.
                     head = self.head
+                    tail = self.tail
+                    offset = tail & mask
+                    toEnd = capacity - offset
                 }
             }
             let dest = buffer + offset

@@ -120,6 +120,50 @@ struct BusTests {
         #expect(sub.queue.fullWaits > 0, "the 4 KiB queue should have filled at least once")
     }
 
+    @Test("two publishers filling one small queue from two threads lose nothing and keep their order")
+    func twoPublishersUnderBackPressure() throws {
+        let bus = Bus()
+        let publishers = try (0..<2).map { i in try bus.addPublisher(name: "src\(i)", nodeID: UInt32(i + 1), topics: [TopicName("t.\(i)")]) }
+        let sub = bus.addSubscription(name: "slow", patterns: [try TopicPattern("t.*")], queueBytes: 4096)
+        bus.seal()
+        let ids = (0..<2).map { bus.topics.lookup("t.\($0)")! }
+        let perPublisher = 20_000
+        final class Box: @unchecked Sendable { var seen: [(topic: UInt32, marker: Int64, sequence: UInt64)] = [] }
+        let box = Box()
+        func spawn(_ body: @escaping () -> Void) -> pthread_t {
+            var thread = pthread_t()
+            let context = Unmanaged.passRetained(ConsumerContext(body)).toOpaque()
+            pthread_create(&thread, nil, { raw in
+                Unmanaged<ConsumerContext>.fromOpaque(raw!).takeRetainedValue().body()
+                return nil
+            }, context)
+            return thread
+        }
+        let consumer = spawn { box.seen = drain(sub) }
+        let producers = (0..<2).map { p in
+            spawn {
+                var k = 0
+                while k < perPublisher {
+                    let batch = MessageBuilder()
+                    for _ in 0..<50 {
+                        batch.add(topic: ids[p], sequenceMarker: Int64(k), payloadBytes: 8 + (k % 7) * 24)
+                        k += 1
+                    }
+                    try! batch.publish(publishers[p])
+                }
+                publishers[p].close()
+            }
+        }
+        for thread in producers { pthread_join(thread, nil) }
+        pthread_join(consumer, nil)
+        #expect(box.seen.count == 2 * perPublisher)
+        for id in ids {
+            let mine = box.seen.filter { $0.topic == id }
+            #expect(mine.map(\.marker) == (0..<Int64(perPublisher)).map { $0 })
+            #expect(mine.map(\.sequence) == (1...UInt64(perPublisher)).map { $0 })
+        }
+    }
+
     @Test("one publisher fans out to four subscribers, each getting everything")
     func fanOut() throws {
         let bus = Bus()
