@@ -7,7 +7,8 @@ import BourseTestSupport
 import Foundation
 import Testing
 
-/// Kills `bourse install`, `upgrade` and `rollback` with SIGKILL at every
+/// Kills `bourse install` (a new plugin, then an upgrade by package), `rollback`
+/// and `upgrade NAME` with SIGKILL at every
 /// numbered step (BOURSE_FAULT_STEP=N), then checks that `bourse verify`
 /// passes and that the store is exactly as before or exactly as after.
 @Suite("Crash safety", .serialized)
@@ -23,7 +24,7 @@ struct FaultInjectionTests {
         try FileManager.default.copyItem(atPath: from, toPath: to)
     }
 
-    @Test("install, upgrade and rollback killed at every step leave the before or the after state")
+    @Test("install, upgrade (by package and by the upgrade verb) and rollback killed at every step leave the before or the after state")
     func killEverywhere() throws {
         let f = try StoreFixture()
         let docs = Dictionary(uniqueKeysWithValues: (1...8).map { ("docs/page\($0).md", "page \($0)\n") })
@@ -38,7 +39,8 @@ struct FaultInjectionTests {
         let v1 = try make("1.0.0"), v2 = try make("1.1.0")
         #expect(try f.bourse(["keys", "trust", f.publicKeyFile]).status == 0)
 
-        // Three starting homes: empty (install), 1.0.0 active (upgrade), 1.1.0 active after 1.0.0 (rollback).
+        // Four starting homes: empty (install), 1.0.0 active (upgrade by package), 1.1.0 active after 1.0.0
+        // (rollback), 1.0.0 active with 1.1.0 installed (the upgrade verb: a switch, nothing unpacked).
         let templates = f.directory.file("templates")
         try FileManager.default.createDirectory(atPath: templates, withIntermediateDirectories: true)
         try copyHome(f.home.root, templates + "/install")
@@ -46,11 +48,14 @@ struct FaultInjectionTests {
         try copyHome(f.home.root, templates + "/upgrade")
         #expect(try f.bourse(["install", v2]).status == 0)
         try copyHome(f.home.root, templates + "/rollback")
+        #expect(try f.bourse(["rollback", "ema"]).status == 0)
+        try copyHome(f.home.root, templates + "/upgrade-verb")
 
         let scenarios = [
             Scenario(name: "install", arguments: ["install", v1, "--allow", "threads"]),
             Scenario(name: "upgrade", arguments: ["install", v2]),
             Scenario(name: "rollback", arguments: ["rollback", "ema"]),
+            Scenario(name: "upgrade-verb", arguments: ["upgrade", "ema"]),
         ]
         var killedPoints = 0
         var stepsPerScenario: [(String, Int)] = []
