@@ -53,7 +53,8 @@ func printChanges(_ changes: [StoreChange], json: Bool, nothing: String) {
     if changes.isEmpty { print(nothing); return }
     for c in changes {
         let arrow = "\(c.from ?? "none") → \(c.to ?? "none")"
-        print("\(c.name): \(c.operation) \(arrow) (revision \(c.revision))")
+        let approved = c.approvedPermissions.map { "; approved: \($0.joined(separator: ", "))" } ?? ""
+        print("\(c.name): \(c.operation) \(arrow) (revision \(c.revision))\(approved)")
     }
 }
 

@@ -21,6 +21,8 @@ public struct StoreChange: Codable, Sendable, Equatable {
     public var unpacked: Bool
     /// Something the admin should know, e.g. that the version is yanked from its registry.
     public var warning: String? = nil
+    /// The permissions the version made active asks for (names, e.g. `read-paths`), every one approved; nil when none.
+    public var approvedPermissions: [String]? = nil
 }
 
 /// Parses the dependency ranges `owner` (e.g. "rsi 1.0.0") declares; a bad one is an `invalid-version-range` error naming it.
@@ -158,7 +160,8 @@ extension PluginStore {
                     ? "\(change.name) \(version) is yanked from its registry; installed only because an exact version (=\(version)) asked for it"
                     : nil
                 result.append(StoreChange(name: change.name, operation: operation, from: from, to: version, revision: number,
-                                          unpacked: change.package != nil, warning: warning))
+                                          unpacked: change.package != nil, warning: warning,
+                                          approvedPermissions: requested.isEmpty ? nil : requested))
             }
             return result
         }

@@ -46,7 +46,7 @@ struct StoreCLITests {
         #expect(r.stderr.contains("--allow threads"))
         r = try f.bourse(["install", v1, "--allow", "threads"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("ema: install none → 1.0.0 (revision 1)"), "\(r.stdout)")
+        #expect(r.stdout.contains("ema: install none → 1.0.0 (revision 1); approved: threads\n"), "\(r.stdout)")
         r = try f.bourse(["install", "--allow", "bogus", v1])
         #expect(r.status == 64, "\(r.stderr)")
 
@@ -173,7 +173,7 @@ struct StoreCLITests {
         #expect(r.stderr.contains("ema 1.1.0 asks for network;") && r.stderr.contains("re-run with --allow network"), "\(r.stderr)")
         #expect(!r.stderr.contains("asks for threads"), "threads was approved at install: \(r.stderr)")
         r = try f.bourse(["install", v2, "--allow", "network"])
-        #expect(r.status == 0 && r.stdout.contains("ema: upgrade 1.0.0 → 1.1.0"), "\(r.stdout) \(r.stderr)")
+        #expect(r.status == 0 && r.stdout.contains("ema: upgrade 1.0.0 → 1.1.0 (revision 2); approved: network, threads"), "\(r.stdout) \(r.stderr)")
 
         // Through bourse upgrade NAME, from a registry: 1.2.0 also asks for read-paths.
         let registry = f.directory.file("registry")
@@ -188,7 +188,10 @@ struct StoreCLITests {
         r = try f.bourse(["info", "ema", "--json"])
         #expect(((json(r.stdout) as? [String: Any])?["status"] as? [String: Any])?["active"] as? String == "1.1.0", "refused: nothing changed")
         r = try f.bourse(["upgrade", "ema", "--allow", "read-paths"])
-        #expect(r.status == 0 && r.stdout.contains("ema: upgrade 1.1.0 → 1.2.0"), "\(r.stdout) \(r.stderr)")
+        #expect(r.status == 0 && r.stdout.contains("ema: upgrade 1.1.0 → 1.2.0 (revision 3); approved: network, read-paths, threads"), "\(r.stdout) \(r.stderr)")
+        r = try f.bourse(["upgrade", "ema", "--to", "1.0.0", "--json"])
+        let change = (json(r.stdout) as? [[String: Any]])?.first
+        #expect(change?["approvedPermissions"] as? [String] == ["threads"], "\(r.stdout) \(r.stderr)")
         r = try f.bourse(["list"])
         #expect(r.stdout.contains("network") && r.stdout.contains("read-paths") && r.stdout.contains("threads"), "\(r.stdout)")
     }

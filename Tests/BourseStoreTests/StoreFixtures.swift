@@ -50,7 +50,8 @@ final class StoreFixture {
     }
 
     /// Everything observable about the store: active versions, installed versions, revisions, pins, approvals,
-    /// and every file under store/ with its SHA-256.
+    /// every file under store/ with its size and FNV-1a 64 hash (enough to tell files apart; not a security check),
+    /// and what is left in staging.
     func snapshot() throws -> String {
         var lines: [String] = []
         try withStore { store in
