@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")"
 config="${1:-debug}"
 status=0
-for name in csv-bars ema rsi csv-export indicator-set prometheus codec file lean synthetic failover; do
+for name in csv-bars ema rsi csv-export indicator-set prometheus codec file lean synthetic failover sqlite html-report; do
     lib=".build/$config/libbourse-$name.so"
     if [ ! -f "$lib" ]; then echo "missing $lib (run swift build -c $config)"; status=1; continue; fi
     # Defined symbols with global binding (upper-case type letter); gold keeps some
