@@ -51,6 +51,23 @@ struct DependencyResolverTests {
         #expect(try installedYanked.resolve([ResolverRequirement(name: "ema", range: r("^1"), requester: "you")])["ema"]?.version == v("1.2.0"))
     }
 
+    @Test("checking active versions only (graph nodes): transitive chains, a missing plugin names its install command")
+    func activeVersionsOnly() throws {
+        func check(_ candidates: [ResolverCandidate]) -> String {
+            do {
+                _ = try DependencyResolver(candidates: candidates, candidateSource: .activeVersions)
+                    .resolve([ResolverRequirement(name: "rsi", range: r("^1"), requester: "graph")])
+                return "ok"
+            } catch let error as BourseError { return error.message } catch { return "\(error)" }
+        }
+        let rsi = candidate("rsi", "1.0.0", deps: ["codec-json": "^2"], installed: true)
+        #expect(check([rsi, candidate("codec-json", "2.4.0", deps: ["zlib": "^1"], installed: true), candidate("zlib", "1.3.0", installed: true)]) == "ok")
+        #expect(check([rsi, candidate("codec-json", "2.4.0", deps: ["zlib": "^1"], installed: true)])
+                == "graph needs rsi@^1; rsi 1.0.0 needs codec-json@^2; codec-json 2.4.0 needs zlib@^1; but zlib is not installed (run: bourse install zlib@^1)")
+        #expect(check([rsi, candidate("codec-json", "3.0.0", installed: true)])
+                == "graph needs rsi@^1; rsi 1.0.0 needs codec-json@^2; but the active codec-json is 3.0.0")
+    }
+
     @Test("an exact =X may choose a yanked version (as in Cargo); ranges, even narrow ones, never do")
     func yankedByExactVersion() throws {
         let resolver = DependencyResolver(candidates: [
