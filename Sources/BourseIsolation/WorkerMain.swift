@@ -7,10 +7,13 @@ import CBourseSystem
 
 /// The whole life of a `bourse-worker` process. Order matters:
 /// 1. die with the host (parent-death signal), not dumpable;
-/// 2. attach the shared-memory channel (fd 3);
-/// 3. resource limits, then the loader-stage seccomp filter — already
-///    including the node's granted permissions, because stacked filters can
-///    only take permissions away;
+/// 2. attach the shared-memory channel (fd 3) and wait for the host's
+///    configuration (no plugin code has run yet);
+/// 3. with the plugin's path known: resource limits, drop every capability,
+///    the Landlock read layer (the plugin, library directories, its own
+///    `/proc/PID`, the node's paths) and write layer, then the loader-stage
+///    seccomp filter — already including the node's granted permissions,
+///    because stacked filters can only take permissions away;
 /// 4. load the plugin and create the instance (its constructors run here);
 /// 5. the strict filter (all threads), then serve until `shutdown`.
 public enum WorkerMain {
@@ -46,14 +49,24 @@ public enum WorkerMain {
         let channel: FrameChannel
         do {
             channel = try attachWorkerChannel()
-            try WorkerSandbox.enterLoaderStage(permissions: settings.permissions, limits: settings.limits)
         } catch {
             fputs("bourse-worker: setup failed: \(error)\n", stderr)
             return Status.setup.rawValue
         }
         let server = WorkerServer(channel: channel)
         do {
-            guard try server.configure(afterCreate: { try WorkerSandbox.enterStrictStage(permissions: settings.permissions) }) else {
+            let loaderStage = { (plugin: String) throws in
+                do {
+                    let readsConfined = try WorkerSandbox.enterLoaderStage(permissions: settings.permissions, limits: settings.limits, plugin: plugin)
+                    if !readsConfined {
+                        fputs("bourse-worker: warning: this kernel has no Landlock: while loading, the plugin can open any file its (dropped) capabilities allow\n", stderr)
+                    }
+                } catch let error as BourseError {
+                    throw BourseError(error.code, "the worker could not enter its sandbox: \(error.message)", input: error.input)
+                }
+            }
+            let strictStage = { try WorkerSandbox.enterStrictStage(permissions: settings.permissions) }
+            guard try server.configure(beforeLoad: loaderStage, afterCreate: strictStage) else {
                 return Status.ok.rawValue
             }
             try server.serve()

@@ -8,35 +8,59 @@ import CBourseSystem
 final class WorkerProcess {
     /// The child's pid.
     let pid: pid_t
+    /// The worker's CPU time limit (`--cpu-seconds`), to name it when the kernel kills the worker for it.
+    let cpuLimitSeconds: UInt64?
     /// Set once the child has been reaped.
     private(set) var ending: WorkerEnding?
+    /// CPU time (user + system) the child used, in microseconds, once reaped.
+    private(set) var cpuMicroseconds: Int64?
 
-    private init(pid: pid_t) {
+    private init(pid: pid_t, cpuLimitSeconds: UInt64?) {
         self.pid = pid
+        self.cpuLimitSeconds = cpuLimitSeconds
     }
 
-    /// Starts `executable` with `arguments`, a clean environment and only
-    /// `sharedFD` (as fd 3) besides stdin/stdout/stderr.
+    /// The environment of every worker, and nothing else: no secrets or
+    /// settings of the host's environment reach plugin code.
+    static let environment = ["SWIFT_BACKTRACE=enable=no", "PATH=/usr/bin:/bin", "LANG=C.UTF-8"]
+
+    /// Makes the host process non-dumpable, once, before its first worker
+    /// starts: `/proc/HOST/mem`, `/proc/HOST/fd/N` (the rings of every node)
+    /// and ptrace then need `CAP_SYS_PTRACE`, which workers drop. Also means
+    /// no core file of the host, and attaching a debugger to it needs root.
+    static let hostMadeNonDumpable: Bool = bourse_set_not_dumpable() == 0
+
+    /// Starts `executable` with `arguments`, a clean environment
+    /// (``environment``) and only `sharedFD` (as fd 3) besides
+    /// stdin (/dev/null), stdout and stderr. Makes the host non-dumpable first
+    /// (``hostMadeNonDumpable``).
     static func spawn(executable: String, arguments: [String], sharedFD: Int32) throws -> WorkerProcess {
-        let environment = ["SWIFT_BACKTRACE=enable=no", "PATH=/usr/bin:/bin", "LANG=C.UTF-8"]
+        _ = hostMadeNonDumpable
         var pid: pid_t = 0
         let rc = withCStrings([executable] + arguments) { argv in
-            withCStrings(environment) { envp in
+            withCStrings(Self.environment) { envp in
                 bourse_spawn_worker(executable, argv, envp, sharedFD, &pid)
             }
         }
         guard rc == 0 else {
             throw BourseError(.io, "cannot start the worker \(executable): \(String(cString: strerror(rc)))", input: executable)
         }
-        return WorkerProcess(pid: pid)
+        let cpuLimit = arguments.firstIndex(of: "--cpu-seconds").flatMap { index in
+            index + 1 < arguments.count ? UInt64(arguments[index + 1]) : nil
+        }
+        return WorkerProcess(pid: pid, cpuLimitSeconds: cpuLimit)
     }
 
     /// Whether the child has ended (reaping it if so).
     var hasEnded: Bool {
         if ending != nil { return true }
         var status: Int32 = 0
-        let rc = bourse_child_ended(pid, &status)
-        if rc == 1 { ending = WorkerEnding(status: status) }
+        var cpu: Int64 = 0
+        let rc = bourse_child_ended_usage(pid, &status, &cpu)
+        if rc == 1 {
+            ending = WorkerEnding(status: status)
+            cpuMicroseconds = cpu
+        }
         if rc < 0 { ending = .unknown }
         return ending != nil
     }
@@ -129,13 +153,29 @@ import BourseSandbox
 extension WorkerProcess {
     /// How the worker ended, with the forbidden system call named when the
     /// kernel logged the seccomp kill (audit record type 1326 in /dev/kmsg,
-    /// readable by root).
+    /// readable by root), and the limit named when the kernel killed it for
+    /// CPU time (SIGXCPU at the `cpu_seconds` limit, or SIGKILL at the hard
+    /// limit when the plugin ignored SIGXCPU).
     var endingDescription: String {
         guard let ending else { return "still running" }
+        if let limit = exceededCPULimit {
+            let used = Double(cpuMicroseconds ?? 0) / 1_000_000
+            return "exceeded the cpu_seconds limit (\(limit) s): \(ending) after \((used * 10).rounded() / 10) s of CPU time"
+        }
         guard case .signaled(SIGSYS) = ending, let record = KernelLog.seccompRecord(forProcess: pid) else {
             return "\(ending)"
         }
         return "\(ending): it called \(record.callDescription)"
+    }
+
+    /// The CPU limit in seconds when the worker ended by SIGXCPU, or by
+    /// SIGKILL having used at least that much CPU time; nil otherwise.
+    var exceededCPULimit: UInt64? {
+        guard let limit = cpuLimitSeconds, case .signaled(let signal) = ending else { return nil }
+        if signal == SIGXCPU { return limit }
+        let (limitMicroseconds, overflow) = limit.multipliedReportingOverflow(by: 1_000_000)
+        guard signal == SIGKILL, !overflow, let used = cpuMicroseconds, used >= 0, UInt64(used) >= limitMicroseconds else { return nil }
+        return limit
     }
 }
 

@@ -24,12 +24,13 @@ final class WorkerServer {
         self.channel = channel
     }
 
-    /// Waits for the configuration, creates the instance (running the
-    /// plugin's constructors and `create`), then calls `afterCreate` (which
-    /// enters the strict sandbox) and reports the result. Returns false if
-    /// there is no instance to serve: creating it failed, or the host only
-    /// asked for the plugin's descriptor (`describe`).
-    func configure(afterCreate: () throws -> Void) throws -> Bool {
+    /// Waits for the configuration, calls `beforeLoad` with the plugin's path
+    /// (which enters the loader-stage sandbox), creates the instance (running
+    /// the plugin's constructors and `create`), then calls `afterCreate`
+    /// (which enters the strict sandbox) and reports the result. Returns
+    /// false if there is no instance to serve: creating it failed, or the
+    /// host only asked for the plugin's descriptor (`describe`).
+    func configure(beforeLoad: (String) throws -> Void, afterCreate: () throws -> Void) throws -> Bool {
         guard let frame = try channel.receive(timeoutNanoseconds: 30_000_000_000) else {
             throw BourseError(.io, "no configuration from the host within 30 s")
         }
@@ -37,6 +38,7 @@ final class WorkerServer {
             let path = String(decoding: frame.payload, as: UTF8.self)
             channel.release()
             do {
+                try beforeLoad(path)
                 let library = try PluginLibrary.load(path: path)
                 try channel.send(.described, bytes: PluginInfoCodec.encode(library.info), timeoutNanoseconds: WorkerServices.sendTimeout)
                 try finish(CallResult(status: Int32(BOURSE_OK.rawValue)))
@@ -53,6 +55,7 @@ final class WorkerServer {
         let services = WorkerServices(configuration: configuration, channel: channel, inbox: inbox)
         self.services = services
         do {
+            try beforeLoad(configuration.pluginPath)
             instance = try InProcessPluginHost().instantiate(
                 path: configuration.pluginPath, label: configuration.nodeName, expectedKind: nil,
                 configJSON: configuration.configJSON, services: services)

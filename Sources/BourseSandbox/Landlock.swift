@@ -22,7 +22,11 @@ import CSeccomp
 ///    Any other open (read or write), create, remove, rename or truncate fails
 ///    with `EACCES`. Descriptors already open are not affected.
 ///
-/// Both refuse to run when Landlock is unavailable: the permissions are then
+/// A third layer, ``restrictLoaderReads(to:)``, comes first in every worker
+/// (with or without path permissions): from the loader stage on, reads are
+/// confined to what loading needs (``LoaderReadAccess``).
+///
+/// The first two refuse to run when Landlock is unavailable: the permissions are then
 /// refused, never granted unconfined.
 ///
 /// Before ABI 8 (Linux 6.19) Landlock restricts only the calling thread and
@@ -150,6 +154,34 @@ public enum Landlock {
         try restrict(handled: modifyingAccess(abi: abi), rules: rules, abi: abi)
     }
 
+    /// The loader-stage read layer: the calling process may afterwards read
+    /// files and list directories only in `paths` (see ``LoaderReadAccess``
+    /// for what the worker grants: the plugin, library directories, its own
+    /// `/proc/PID`, the node's paths). Only reading is handled by this layer
+    /// (writes are the write layer's and seccomp's business). Call it before
+    /// the loader seccomp filter, while single-threaded. Paths that do not
+    /// exist are skipped.
+    ///
+    /// - Returns: false, restricting nothing, when the kernel has no
+    ///   Landlock: the worker then relies on seccomp (read-only opens), the
+    ///   dropped capabilities and the host being non-dumpable
+    ///   (docs/security.md, Known gaps).
+    ///
+    /// Every ruleset implicitly handles `REFER` (ABI ≥ 2: moving a file to
+    /// another directory is refused unless each layer grants it), so the
+    /// `writePaths` (which must be among `paths`) also get `REFER` here:
+    /// renames between them keep working.
+    /// - Throws: as ``confine(readPaths:writePaths:)``, except for Landlock
+    ///   being unavailable.
+    @discardableResult
+    public static func restrictLoaderReads(to paths: [String], writePaths: [String] = []) throws -> Bool {
+        guard let abi = abiVersion() else { return false }
+        let refer = abi >= 2 ? Self.refer : 0
+        let rules = paths.map { ($0, "loader read layer", writePaths.contains($0) ? readAccess | refer : readAccess) }
+        try restrict(handled: readAccess | refer, rules: rules, abi: abi)
+        return true
+    }
+
     /// Checks what ``confine(readPaths:writePaths:)`` needs without
     /// restricting anything: Landlock is available and every path is
     /// absolute and exists.
@@ -233,17 +265,8 @@ public enum Landlock {
 
     /// The `Threads:` line of /proc/self/status, or nil when it cannot be read.
     public static func threadCount() -> Int? {
-        let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            bytes += buffer[0..<n]
-        }
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("Threads:") {
+        guard let status = LoaderReadAccess.readText("/proc/self/status") else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("Threads:") {
             return Int(line.dropFirst(8).filter { $0 != " " && $0 != "\t" })
         }
         return nil

@@ -65,7 +65,7 @@ public enum PluginPermission: Hashable, Sendable, CustomStringConvertible {
 /// ``readPathsUnscoped``/``writePathsUnscoped`` record that request, so the
 /// host can tell `read-paths` from `read-paths:/x`; the host then passes the
 /// worker the effective permissions with concrete paths, and
-/// ``WorkerSandbox/enterLoaderStage(permissions:limits:)`` refuses a bare one
+/// ``WorkerSandbox/enterLoaderStage(permissions:limits:plugin:)`` refuses a bare one
 /// (see ``requireConcretePaths()``).
 public struct PluginPermissions: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Internet sockets (see ``PluginPermission/network``).

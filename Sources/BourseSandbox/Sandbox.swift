@@ -6,9 +6,10 @@ import BourseCore
 /// The order a plugin worker confines itself in, as two calls:
 ///
 /// ```swift
-/// try WorkerSandbox.enterLoaderStage(permissions: p, limits: .default)
+/// try WorkerSandbox.enterLoaderStage(permissions: p, limits: .default, plugin: path)
 /// // ELF check, dlopen, create: constructors run here, already confined
-/// // (with write-paths, writes are already confined to them by Landlock)
+/// // (no capabilities; Landlock: reads only what loading needs, writes
+/// // only below the write-paths)
 /// try WorkerSandbox.enterStrictStage(permissions: p)
 /// // Landlock now confines reads and writes to read-paths/write-paths
 /// // serve messages
@@ -18,22 +19,36 @@ import BourseCore
 /// the start (the Swift runtime reads it at launch; a crash would otherwise
 /// try to spawn the backtracer, which the filter forbids).
 public enum WorkerSandbox {
-    /// Checks `permissions` can be enforced, sets `limits`, confines writes
-    /// to the `write-paths` with Landlock (when granted), then loads the
-    /// loader-stage filter for `permissions`.
+    /// Checks `permissions` can be enforced, sets `limits`, drops every
+    /// capability, confines reads to what loading `plugin` needs
+    /// (``LoaderReadAccess``) and writes to the `write-paths` (when granted)
+    /// with Landlock, then loads the loader-stage filter for `permissions`.
     ///
-    /// Call it while the process is single-threaded (Landlock below ABI 8
-    /// confines only the calling thread and its future threads).
+    /// Call it while the process is single-threaded (capabilities belong to
+    /// threads, and Landlock below ABI 8 confines only the calling thread and
+    /// its future threads), with the plugin's path known: nothing of the
+    /// plugin may run before.
+    /// - Parameter plugin: the plugin library about to be loaded (nil when
+    ///   none is: only the runtime's paths are readable then).
     /// - Throws: `BourseError` from ``validate(permissions:)`` (nothing is
-    ///   applied then), ``ResourceLimits/apply()``,
-    ///   ``Landlock/restrictWrites(to:)`` or ``SeccompPolicy/apply(processID:)``.
-    public static func enterLoaderStage(permissions: PluginPermissions, limits: ResourceLimits) throws {
+    ///   applied then), ``ResourceLimits/apply()``, ``Capabilities/dropAll()``,
+    ///   ``Landlock/restrictLoaderReads(to:)``, ``Landlock/restrictWrites(to:)``
+    ///   or ``SeccompPolicy/apply(processID:)``.
+    /// - Returns: whether reads are confined (false when the kernel has no
+    ///   Landlock: the loader stage then reads any file the dropped
+    ///   capabilities still allow; see docs/security.md, Known gaps).
+    @discardableResult
+    public static func enterLoaderStage(permissions: PluginPermissions, limits: ResourceLimits, plugin: String?) throws -> Bool {
         try validate(permissions: permissions)
         try limits.apply()
+        try Capabilities.dropAll()
+        let readsConfined = try Landlock.restrictLoaderReads(to: LoaderReadAccess.paths(plugin: plugin, permissions: permissions),
+                                                             writePaths: permissions.writePaths)
         if !permissions.writePaths.isEmpty {
             try Landlock.restrictWrites(to: permissions.writePaths)
         }
         try SeccompPolicy(stage: .loader, permissions: permissions).apply()
+        return readsConfined
     }
 
     /// Confines reads to the `read-paths` and `write-paths` and writes to the

@@ -29,6 +29,8 @@ struct ProbeAction {
         ("allocate-until-fail", "malloc 16 MiB chunks until NULL"), ("descriptors-until-fail", "eventfd until failure"),
         ("kill-parent", "kill(parent, 0)"), ("setpriority-parent", "setpriority(parent, 19) (refused without a filter)"),
         ("spin", "burn CPU for up to 60 s"), ("crash", "fatalError()"), ("none", "nothing"),
+        ("capabilities", "ok when every capability set (CapInh/Prm/Eff/Bnd/Amb) is empty"),
+        ("open-read-early-thread PATH", "open-read from the thread --thread-before-strict started (TSYNC check)"),
     ]
 
     let name: String
@@ -38,6 +40,7 @@ struct ProbeAction {
     var argument: String? { arguments.first }
     let parentPID = getppid()
     var devNull: Int32 = -1
+    var status: Int32 = -1
 
     /// Validates the name and argument.
     init(name: String, arguments: [String]) throws {
@@ -53,6 +56,7 @@ struct ProbeAction {
     /// Work that must happen before the filters (descriptors the action needs).
     mutating func prepare() {
         if name == "write-fd" { devNull = open("/dev/null", O_WRONLY) }
+        if name == "capabilities" { status = open("/proc/self/status", O_RDONLY | O_CLOEXEC) }
     }
 
     /// Runs the action.
@@ -132,8 +136,21 @@ struct ProbeAction {
             while monotonicNanoseconds(CLOCK_MONOTONIC) - start < 60_000_000_000 { x = x &* 6364136223846793005 &+ 1 }
             return x == 0 ? "ok" : "timeout"
         case "crash": fatalError("bourse-sandbox-probe: deliberate crash")
+        case "capabilities": return capabilities()
+        case "open-read-early-thread": return EarlyThread.openRead(argument!)
         default: return "ok"
         }
+    }
+
+    /// The capability lines of /proc/self/status (opened before the filters), "ok" when all are zero.
+    private func capabilities() -> String {
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        let n = pread(status, &buffer, buffer.count, 0)
+        guard n > 0 else { return errnoText(errno) }
+        let lines = String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("Cap") }
+        print("capabilities: " + lines.map { $0.filter { $0 != "\t" } }.joined(separator: " "))
+        let held = lines.filter { !$0.hasSuffix("0000000000000000") }
+        return held.isEmpty && lines.count == 5 ? "ok" : "held: " + held.joined(separator: " ")
     }
 
     private func check(_ rc: Int32) -> String { rc >= 0 ? "ok" : errnoText(errno) }
@@ -216,6 +233,39 @@ struct ProbeAction {
         let words = ["plugin", plugin.name, plugin.version].map { $0.uppercased() }
         print("plugin: \(words.joined(separator: " ")) [\(plugin.exercise(times: pollTimes))]")
         return threads ? dispatch() : "ok"
+    }
+}
+
+/// The thread `--thread-before-strict` starts: it exists before the strict
+/// filter is loaded, and must be under it anyway (TSYNC). It waits for a path,
+/// opens it read-only and reports the outcome.
+enum EarlyThread {
+    nonisolated(unsafe) static var request: UnsafeMutablePointer<CChar>?
+    nonisolated(unsafe) static var answer: Int32 = 0
+    nonisolated(unsafe) static var done = false
+
+    /// The thread's body.
+    static func serve() -> Never {
+        while true {
+            if let path = request, !done {
+                let fd = open(path, O_RDONLY)
+                answer = fd >= 0 ? 0 : errno
+                done = true
+            }
+            var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000)
+            nanosleep(&pause, nil)
+        }
+    }
+
+    /// Asks the early thread to open `path`; its result as `ok` or `errno N (NAME)`.
+    static func openRead(_ path: String) -> String {
+        request = strdup(path)
+        for _ in 0..<10_000 where !done {
+            var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000)
+            nanosleep(&pause, nil)
+        }
+        guard done else { return "no-early-thread" }
+        return answer == 0 ? "ok" : errnoText(answer)
     }
 }
 

@@ -7,8 +7,8 @@
 //       [--report-memory] [--thread-before-strict] ACTION [ARG...]
 //   bourse-sandbox-probe --print-policy [--format text|markdown|markdown-diff|json] [--permissions LIST] [--stage S]
 //
-// Order, as in the worker (WorkerSandbox): checks → limits → Landlock
-// write layer (write-paths) → loader filter → (dlopen + create) → Landlock
+// Order, as in the worker (WorkerSandbox): checks → limits → capabilities
+// dropped → Landlock read layer → Landlock write layer (write-paths) → loader filter → (dlopen + create) → Landlock
 // (read-paths/write-paths) + strict filter → action.
 #if canImport(Glibc)
 import Glibc
@@ -137,8 +137,11 @@ do {
         try options.limits.apply()
     } else {
         // Validation (no bare read-paths/write-paths, paths exist, Landlock
-        // present), limits, the write-paths Landlock layer, the loader filter.
-        try WorkerSandbox.enterLoaderStage(permissions: options.permissions, limits: options.limits)
+        // present), limits, capabilities dropped, the Landlock read layer
+        // (the plugin when `dlopen`, libraries, /proc/self, the node's paths)
+        // and write layer (write-paths), the loader filter.
+        try WorkerSandbox.enterLoaderStage(permissions: options.permissions, limits: options.limits,
+                                           plugin: actionName == "dlopen" ? action.argument : nil)
     }
     if actionName == "dlopen" {
         plugin = LoadedPlugin.load(action.argument!)
@@ -150,7 +153,7 @@ do {
     if options.threadBeforeStrict {
         // A thread that outlives the loader stage, as a plugin constructor might start.
         var thread = pthread_t()
-        _ = pthread_create(&thread, nil, { _ in while true { sleep(1000) } }, nil)
+        _ = pthread_create(&thread, nil, { _ in EarlyThread.serve() }, nil)
     }
     if options.stage == "strict" {
         try WorkerSandbox.enterStrictStage(permissions: options.permissions)

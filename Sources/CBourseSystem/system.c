@@ -4,7 +4,10 @@
 #include <pthread.h>
 #include <spawn.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "bourse_system.h"
@@ -58,8 +61,18 @@ int bourse_set_not_dumpable(void) {
 }
 
 int bourse_child_ended(pid_t pid, int *status) {
+    return bourse_child_ended_usage(pid, status, NULL);
+}
+
+int bourse_child_ended_usage(pid_t pid, int *status, long long *cpu_microseconds) {
     for (;;) {
-        pid_t r = waitpid(pid, status, WNOHANG);
+        struct rusage usage;
+        memset(&usage, 0, sizeof usage);
+        pid_t r = wait4(pid, status, WNOHANG, &usage);
+        if (r == pid && cpu_microseconds) {
+            *cpu_microseconds = (long long)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000LL
+                + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
+        }
         if (r == pid) return 1;
         if (r == 0) return 0;
         if (errno == EINTR) continue;
@@ -71,3 +84,58 @@ int bourse_wifexited(int status) { return WIFEXITED(status); }
 int bourse_wexitstatus(int status) { return WEXITSTATUS(status); }
 int bourse_wifsignaled(int status) { return WIFSIGNALED(status); }
 int bourse_wtermsig(int status) { return WTERMSIG(status); }
+
+int bourse_is_dumpable(void) {
+    return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+}
+
+static int read_capabilities(struct __user_cap_data_struct data[2]) {
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    memset(data, 0, 2 * sizeof data[0]);
+    return (int)syscall(SYS_capget, &header, data);
+}
+
+int bourse_has_capabilities(void) {
+    struct __user_cap_data_struct data[2];
+    if (read_capabilities(data) != 0) return -1;
+    for (int i = 0; i < 2; i++) {
+        if (data[i].effective || data[i].permitted || data[i].inheritable) return 1;
+    }
+    return 0;
+}
+
+int bourse_drop_capabilities(const char **failed_step) {
+    struct __user_cap_data_struct data[2];
+    *failed_step = "capget";
+    if (read_capabilities(data) != 0) return -1;
+    int any = 0;
+    for (int i = 0; i < 2; i++) any |= (data[i].effective || data[i].permitted || data[i].inheritable);
+    /* Ambient capabilities would come back at an execve (which seccomp forbids anyway). */
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) {
+        *failed_step = "prctl(PR_CAP_AMBIENT_CLEAR_ALL)";
+        return -1;
+    }
+    if (!any) return 0;  /* nothing to drop; the bounding set needs CAP_SETPCAP, which we lack */
+    /* The bounding set first: dropping from it needs CAP_SETPCAP, which capset removes. */
+    for (int cap = 0; cap < 64; cap++) {
+        int present = prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0);
+        if (present < 0) break;  /* EINVAL: past the last capability this kernel knows */
+        if (present == 1 && prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0) != 0) {
+            *failed_step = "prctl(PR_CAPBSET_DROP)";
+            return -1;
+        }
+    }
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capset, &header, data) != 0) {
+        *failed_step = "capset";
+        return -1;
+    }
+    *failed_step = "capget after capset";
+    int left = bourse_has_capabilities();
+    if (left != 0) {
+        if (left > 0) errno = EPERM;
+        return -1;
+    }
+    return 0;
+}

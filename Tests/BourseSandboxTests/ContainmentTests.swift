@@ -71,9 +71,12 @@ struct ContainmentTests {
         let inside = try directory.write("granted/inside.txt", "inside\n")
         let outside = try directory.write("other/outside.txt", "outside\n")
         #expect(try Probe.run(["open-read", inside]).result == Probe.eperm)
-        #expect(try Probe.run(["open-read", inside], stage: "loader").result == "ok")
         guard Probe.landlockAvailable else { return }
         let granted = "read-paths:" + directory.file("granted")
+        // The loader stage's read layer: only what loading needs, plus the node's paths.
+        #expect(try Probe.run(["open-read", inside], stage: "loader").result == Probe.eacces)
+        #expect(try Probe.run(["open-read", inside], stage: "loader", permissions: granted).result == "ok")
+        #expect(try Probe.run(["open-read", outside], stage: "loader", permissions: granted).result == Probe.eacces)
         #expect(try Probe.run(["open-read", inside], permissions: granted).result == "ok")
         #expect(try Probe.run(["open-read", outside], permissions: granted).result == Probe.eacces)
         #expect(try Probe.run(["open-read", "/etc/hostname"], permissions: granted).result == Probe.eacces)
@@ -181,6 +184,43 @@ struct ContainmentTests {
         } else {
             #expect(threaded.result == "ok", "\(threaded)")
         }
+    }
+
+    @Test("the loader stage reads only what loading needs: no secrets, no other process's /proc, no host descriptors")
+    func loaderReadLayer() throws {
+        guard Probe.landlockAvailable else { return }
+        let host = getpid()  // the probe's parent
+        var secretFiles = ["/etc/shadow", "/etc/hostname", "/proc/\(host)/mem", "/proc/\(host)/status", "/proc/1/cmdline",
+                           "/proc/\(host)/fd/0", "/root/.bash_history"]
+        secretFiles = secretFiles.filter { FileManager.default.fileExists(atPath: $0) }
+        for path in secretFiles {
+            for permissions in ["none", "threads,network"] {
+                let outcome = try Probe.run(["open-read", path], stage: "loader", permissions: permissions)
+                #expect(outcome.result == Probe.eacces, "\(path): \(outcome)")
+            }
+        }
+        for path in ["/proc/self/status", "/proc/self/maps", "/etc/ld.so.cache", "/dev/null", "/sys/devices/system/cpu/possible"] {
+            let outcome = try Probe.run(["open-read", path], stage: "loader")
+            #expect(outcome.result == "ok", "\(path): \(outcome)")
+        }
+        let libraries = try Probe.run(["list-dir", "/usr/lib"], stage: "loader")
+        #expect(libraries.result == "ok", "\(libraries)")
+        #expect(try Probe.run(["list-dir", "/etc"], stage: "loader").result == Probe.eacces)
+    }
+
+    @Test("every capability is dropped before the loader stage, also when started by root", arguments: ["loader", "strict"])
+    func capabilitiesDropped(stage: String) throws {
+        let outcome = try Probe.run(["capabilities"], stage: stage, permissions: "threads,network")
+        #expect(outcome.result == "ok", "\(outcome)")
+    }
+
+    @Test("the strict filter reaches a thread started before it (TSYNC)")
+    func strictFilterReachesEarlyThreads() throws {
+        let before = try Probe.run(["open-read-early-thread", "/dev/null"], stage: "loader", permissions: "threads",
+                                   extra: ["--thread-before-strict"])
+        #expect(before.result == "ok", "\(before)")
+        let after = try Probe.run(["open-read-early-thread", "/dev/null"], permissions: "threads", extra: ["--thread-before-strict"])
+        #expect(after.result == Probe.eperm, "\(after)")
     }
 
     @Test("network only with the network permission, and only Internet sockets")

@@ -27,7 +27,8 @@ struct PluginLoadingTests {
           arguments: ["none", "threads"])
     func csvBars(permissions: String) throws {
         let config = #"{"path": "\#(Self.spyArchive)", "instrument": "SPY", "interval": "1d"}"#
-        let outcome = try Probe.run(["dlopen", Self.csvBars!], permissions: permissions,
+        // create opens the archive: the loader stage's read layer needs the grant too.
+        let outcome = try Probe.run(["dlopen", Self.csvBars!], permissions: (permissions == "none" ? "" : permissions + ",") + "read-paths:" + Self.spyArchive,
                                     extra: ["--create", config, "--poll", "4", "--report-memory"])
         #expect(outcome.status == 0, "\(outcome)")
         #expect(outcome.result == "ok", "\(outcome)")

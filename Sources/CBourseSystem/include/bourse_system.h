@@ -30,6 +30,29 @@ int bourse_set_not_dumpable(void);
  */
 int bourse_child_ended(pid_t pid, int *status);
 
+/**
+ * As bourse_child_ended, reaping with wait4: when the child ended and
+ * `cpu_microseconds` is not NULL, stores the CPU time it used (user +
+ * system, in microseconds).
+ */
+int bourse_child_ended_usage(pid_t pid, int *status, long long *cpu_microseconds);
+
+/** PR_GET_DUMPABLE: 1 when the calling process is dumpable, 0 when not. */
+int bourse_is_dumpable(void);
+
+/** 1 when the calling thread has any effective, permitted or inheritable capability, 0 when none, -1 on error. */
+int bourse_has_capabilities(void);
+
+/**
+ * Drops every capability of the calling process for good: clears the ambient
+ * set and, when it holds any capability, empties the bounding set
+ * (PR_CAPBSET_DROP) and then the effective, permitted and inheritable sets
+ * (capset), and checks none is left. A process without capabilities only
+ * clears the ambient set. On failure returns -1 with errno set and
+ * `*failed_step` naming the call that failed.
+ */
+int bourse_drop_capabilities(const char **failed_step);
+
 /** WIFEXITED etc. as functions (they are macros). */
 int bourse_wifexited(int status);
 int bourse_wexitstatus(int status);

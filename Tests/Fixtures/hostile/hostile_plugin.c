@@ -6,6 +6,10 @@
  *
  *   -DHOSTILE_ACTION=N   with N one of the HOSTILE_* values below.
  *
+ * HOSTILE_REPORT_ENVIRONMENT is not an attack: it reports the worker's
+ * environment and open descriptors ("report: env=[...] fds=[...]"), from a
+ * constructor (the loader stage may list /proc/self/fd).
+ *
  * Non-fatal attempts report their outcome as the error of the first
  * on_messages call: "denied: <what>: <errno text>" when the sandbox stopped
  * it, "ESCAPED: <what>" when it worked (a test failure). Fatal ones (ptrace,
@@ -15,12 +19,15 @@
 #define _GNU_SOURCE
 #include "bourse_plugin.h"
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -33,14 +40,15 @@ enum {
     HOSTILE_SOCKET = 1, HOSTILE_CONNECT, HOSTILE_WRITE_FILE, HOSTILE_READ_SHADOW, HOSTILE_FORK, HOSTILE_EXEC,
     HOSTILE_PTRACE, HOSTILE_ALLOCATE, HOSTILE_SPIN, HOSTILE_SLEEP, HOSTILE_SEGFAULT, HOSTILE_ABORT,
     HOSTILE_GARBAGE_RING, HOSTILE_OVERSIZED, HOSTILE_FLOOD, HOSTILE_THREADS, HOSTILE_MOUNT, HOSTILE_KEYCTL,
-    HOSTILE_KILL_HOST
+    HOSTILE_KILL_HOST, HOSTILE_READ_HOST_MEMORY, HOSTILE_READ_HOST_FDS, HOSTILE_SPIN_IGNORING_CPU_LIMIT,
+    HOSTILE_REPORT_ENVIRONMENT
 };
 
 #ifndef HOSTILE_ACTION
 #error "define HOSTILE_ACTION"
 #endif
 
-static char outcome[512];        /* result of a non-fatal attempt */
+static char outcome[1000];        /* result of a non-fatal attempt */
 static int attempted;            /* the attempt has run */
 static void *ring_guess;         /* start of the shared-memory mapping, found at load time */
 static size_t ring_guess_size;
@@ -48,6 +56,48 @@ static size_t ring_guess_size;
 static void denied_or_escaped(const char *what, int ok) {
     if (ok) snprintf(outcome, sizeof outcome, "ESCAPED: %s", what);
     else snprintf(outcome, sizeof outcome, "denied: %s: %s", what, strerror(errno));
+}
+
+extern char **environ;
+
+/* The host's pid: getppid is not on the allowlist, but /proc/self/status is
+ * readable while loading. */
+static int host_pid(void) {
+    int pid = (int)getppid();
+    if (pid > 0) return pid;
+    FILE *status = fopen("/proc/self/status", "r");
+    if (!status) return -1;
+    char line[256];
+    while (fgets(line, sizeof line, status)) {
+        if (sscanf(line, "PPid: %d", &pid) == 1) break;
+    }
+    fclose(status);
+    return pid;
+}
+
+/* "report: env=[A=1;B=2] fds=[0:/dev/null;1:...]" */
+__attribute__((unused)) static void report_environment(void) {
+    size_t used = (size_t)snprintf(outcome, sizeof outcome, "report: env=[");
+    for (char **e = environ; e && *e && used < sizeof outcome; e++)
+        used += (size_t)snprintf(outcome + used, sizeof outcome - used, "%s%s", e == environ ? "" : ";", *e);
+    if (used < sizeof outcome) used += (size_t)snprintf(outcome + used, sizeof outcome - used, "] fds=[");
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) {
+        if (used < sizeof outcome) snprintf(outcome + used, sizeof outcome - used, "unreadable: %s]", strerror(errno));
+        return;
+    }
+    int first = 1;
+    struct dirent *entry;
+    while ((entry = readdir(d)) && used < sizeof outcome) {
+        if (entry->d_name[0] == '.' || atoi(entry->d_name) == dirfd(d)) continue;
+        char target[256];
+        ssize_t n = readlinkat(dirfd(d), entry->d_name, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = 0;
+        used += (size_t)snprintf(outcome + used, sizeof outcome - used, "%s%s:%s", first ? "" : ";", entry->d_name, target);
+        first = 0;
+    }
+    closedir(d);
+    if (used < sizeof outcome) snprintf(outcome + used, sizeof outcome - used, "]");
 }
 
 static void *idle_thread(void *arg) { (void)arg; pause(); return NULL; }
@@ -162,6 +212,35 @@ static void attempt(void) {
     case HOSTILE_KEYCTL:
         syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3, 0);
         denied_or_escaped("keyctl", 1);
+        break;
+    case HOSTILE_READ_HOST_MEMORY: {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/mem", host_pid());
+        int fd = open(path, O_RDONLY);
+        denied_or_escaped("open(/proc/HOST/mem, O_RDONLY)", fd >= 0);
+        break;
+    }
+    case HOSTILE_READ_HOST_FDS: {
+        /* The host holds every node's ring (a memfd): any of them opened is an escape. */
+        int opened = 0, code = ENOENT, host = host_pid();
+        for (int n = 0; n < 256; n++) {
+            char path[64];
+            snprintf(path, sizeof path, "/proc/%d/fd/%d", host, n);
+            int fd = open(path, O_RDONLY);
+            if (fd >= 0) { opened++; close(fd); }
+            else if (errno != ENOENT) code = errno;
+        }
+        errno = code;
+        denied_or_escaped("open(/proc/HOST/fd/N, O_RDONLY)", opened > 0);
+        break;
+    }
+    case HOSTILE_SPIN_IGNORING_CPU_LIMIT: {
+        signal(SIGXCPU, SIG_IGN);
+        volatile unsigned long x = 0;
+        for (;;) x++;
+    }
+    case HOSTILE_REPORT_ENVIRONMENT:
+        report_environment();
         break;
     case HOSTILE_KILL_HOST: {
         int r = kill(getppid(), SIGKILL);
