@@ -13,7 +13,8 @@ import BourseCore
 ///   returns NULL, Swift aborts (SIGABRT or SIGTRAP/SIGILL on a failed
 ///   allocation), a C plugin may handle it;
 /// - CPU time (`RLIMIT_CPU`): SIGXCPU at the soft limit (the worker dies
-///   unless it handles it), SIGKILL at the hard limit;
+///   unless it handles it), SIGKILL at the hard limit; the host reports
+///   either as "exceeded the cpu_seconds limit (N s)";
 /// - open files (`RLIMIT_NOFILE`): `EMFILE` from any call making a descriptor;
 /// - core size 0: a crash writes no core file (no plugin memory, which may
 ///   hold market data or keys, ends up on disk).
@@ -29,15 +30,16 @@ public struct ResourceLimits: Hashable, Sendable, Codable, CustomStringConvertib
     /// Largest core file (`RLIMIT_CORE`), nil = unchanged.
     public var coreFileBytes: UInt64?
 
-    /// The measured peak address space of a worker that loaded the
-    /// Foundation-linked csv-bars plugin and created an instance (about
-    /// 0.6 GiB, see docs/security.md) plus 3 GiB of headroom for data, thread
-    /// stacks (8 MiB each) and glibc malloc arenas (64 MiB reserved per arena).
+    /// 1 GiB: about 9× the measured peak address space of a worker that
+    /// loaded the Foundation-linked csv-bars plugin and created an instance
+    /// (109 MB single-threaded, 248 MB with threads and a Dispatch round trip;
+    /// see docs/security.md), leaving room for data, thread stacks (8 MiB each)
+    /// and glibc malloc arenas (64 MiB reserved per arena).
     public static let defaultAddressSpaceBytes: UInt64 = 1 << 30
 
-    /// Address space 4 GiB, no CPU limit (a live feed runs for days and
-    /// RLIMIT_CPU counts the whole life; hang detection belongs to the
-    /// supervisor), 256 descriptors, no core files.
+    /// Address space 1 GiB (``defaultAddressSpaceBytes``), no CPU limit (a
+    /// live feed runs for days and RLIMIT_CPU counts the whole life; hang
+    /// detection belongs to the supervisor), 256 descriptors, no core files.
     public static let `default` = ResourceLimits(addressSpaceBytes: defaultAddressSpaceBytes, cpuSeconds: nil,
                                                  openFiles: 256, coreFileBytes: 0)
 
@@ -54,7 +56,7 @@ public struct ResourceLimits: Hashable, Sendable, Codable, CustomStringConvertib
         self.coreFileBytes = coreFileBytes
     }
 
-    /// `as=4G,cpu=unlimited,nofile=256,core=0`, readable by ``parse(_:base:)``.
+    /// `as=1G,cpu=unlimited,nofile=256,core=0`, readable by ``parse(_:base:)``.
     public var description: String {
         func show(_ value: UInt64?, bytes: Bool) -> String {
             guard let value else { return "unlimited" }

@@ -3,7 +3,7 @@
 // SIGSYS for the kill list). Proves what the policy contains.
 //
 //   bourse-sandbox-probe [--stage none|loader|strict] [--permissions LIST]
-//       [--limits as=4G,cpu=60,nofile=256,core=0 | none] [--create JSON] [--poll N]
+//       [--limits as=1G,cpu=60,nofile=256,core=0 | none] [--create JSON] [--poll N]
 //       [--report-memory] [--thread-before-strict] ACTION [ARG...]
 //   bourse-sandbox-probe --print-policy [--format text|markdown|markdown-diff|json] [--permissions LIST] [--stage S]
 //
