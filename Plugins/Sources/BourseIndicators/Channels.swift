@@ -48,6 +48,12 @@ public struct KeltnerChannels: StreamingIndicator {
             skippedCount += 1
             return nil
         }
+        return updateFinite(bar)
+    }
+
+    /// ``update(_:)`` for a bar whose five numbers are known to be finite (an
+    /// ``IndicatorSet`` checks each bar once, before all its indicators).
+    mutating func updateFinite(_ bar: PriceBar) -> Output? {
         acceptedCount += 1
         let middle = ema.update(bar.close)
         guard let range = atr.update(bar), let middle else { return nil }
@@ -102,6 +108,12 @@ public struct DonchianChannels: StreamingIndicator {
             skippedCount += 1
             return nil
         }
+        return updateFinite(bar)
+    }
+
+    /// ``update(_:)`` for a bar whose five numbers are known to be finite (an
+    /// ``IndicatorSet`` checks each bar once, before all its indicators).
+    mutating func updateFinite(_ bar: PriceBar) -> Output? {
         let index = acceptedCount
         acceptedCount += 1
         range.push(bar)

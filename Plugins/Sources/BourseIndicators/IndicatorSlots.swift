@@ -236,6 +236,41 @@ where Indicator.Input == PriceBar, Indicator.Output: IndicatorOutput {
     }
 }
 
+/// Updates the indicator at `pointer` in place, skipping its own finiteness
+/// check (the set has rejected non-finite bars), and writes its outputs.
+@inline(__always)
+private func step<Indicator: FiniteBarUpdating>(_ pointer: UnsafeMutablePointer<Indicator>, _ bar: PriceBar,
+                                                _ destination: UnsafeMutablePointer<Double>)
+where Indicator.Output: IndicatorOutput {
+    if let output = pointer.pointee.updateFinite(bar) {
+        output.write(to: destination)
+    } else {
+        for i in 0..<Indicator.Output.width { destination[i] = .nan }
+    }
+}
+
+/// Bar indicators with an update that skips the check that the bar is
+/// finite, for an ``IndicatorSetState``, which checks each bar once.
+protocol FiniteBarUpdating: StreamingIndicator where Input == PriceBar {
+    /// ``StreamingIndicator/update(_:)`` for a bar whose five numbers are finite.
+    mutating func updateFinite(_ bar: PriceBar) -> Output?
+}
+
+extension ATR: FiniteBarUpdating {}
+extension NATR: FiniteBarUpdating {}
+extension Stochastic: FiniteBarUpdating {}
+extension KDJ: FiniteBarUpdating {}
+extension WilliamsR: FiniteBarUpdating {}
+extension OBV: FiniteBarUpdating {}
+extension VWAP: FiniteBarUpdating {}
+extension CCI: FiniteBarUpdating {}
+extension ADX: FiniteBarUpdating {}
+extension Aroon: FiniteBarUpdating {}
+extension MFI: FiniteBarUpdating {}
+extension ParabolicSAR: FiniteBarUpdating {}
+extension KeltnerChannels: FiniteBarUpdating {}
+extension DonchianChannels: FiniteBarUpdating {}
+
 /// A heap copy of `value`.
 @inline(__always)
 private func allocateCopy<Value>(_ value: Value) -> UnsafeMutablePointer<Value> {

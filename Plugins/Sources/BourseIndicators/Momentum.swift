@@ -122,6 +122,12 @@ public struct CCI: StreamingIndicator {
             skippedCount += 1
             return nil
         }
+        return updateFinite(bar)
+    }
+
+    /// ``update(_:)`` for a bar whose five numbers are known to be finite (an
+    /// ``IndicatorSet`` checks each bar once, before all its indicators).
+    mutating func updateFinite(_ bar: PriceBar) -> Double? {
         acceptedCount += 1
         let typical = (bar.high + bar.low + bar.close) / 3
         slots[nextSlot] = typical
@@ -204,6 +210,12 @@ public struct MFI: StreamingIndicator {
             skippedCount += 1
             return nil
         }
+        return updateFinite(bar)
+    }
+
+    /// ``update(_:)`` for a bar whose five numbers are known to be finite (an
+    /// ``IndicatorSet`` checks each bar once, before all its indicators).
+    mutating func updateFinite(_ bar: PriceBar) -> Double? {
         let index = acceptedCount
         acceptedCount += 1
         let typical = (bar.high + bar.low + bar.close) / 3.0

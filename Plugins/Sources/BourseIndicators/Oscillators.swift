@@ -45,6 +45,12 @@ public struct Stochastic: StreamingIndicator {
             skippedCount += 1
             return nil
         }
+        return updateFinite(bar)
+    }
+
+    /// ``update(_:)`` for a bar whose five numbers are known to be finite (an
+    /// ``IndicatorSet`` checks each bar once, before all its indicators).
+    mutating func updateFinite(_ bar: PriceBar) -> Output? {
         let index = acceptedCount
         acceptedCount += 1
         range.push(bar)
@@ -117,6 +123,12 @@ public struct KDJ: StreamingIndicator {
             skippedCount += 1
             return nil
         }
+        return updateFinite(bar)
+    }
+
+    /// ``update(_:)`` for a bar whose five numbers are known to be finite (an
+    /// ``IndicatorSet`` checks each bar once, before all its indicators).
+    mutating func updateFinite(_ bar: PriceBar) -> Output? {
         let index = acceptedCount
         acceptedCount += 1
         range.push(bar)
@@ -168,6 +180,12 @@ public struct WilliamsR: StreamingIndicator {
             skippedCount += 1
             return nil
         }
+        return updateFinite(bar)
+    }
+
+    /// ``update(_:)`` for a bar whose five numbers are known to be finite (an
+    /// ``IndicatorSet`` checks each bar once, before all its indicators).
+    mutating func updateFinite(_ bar: PriceBar) -> Double? {
         let index = acceptedCount
         acceptedCount += 1
         range.push(bar)

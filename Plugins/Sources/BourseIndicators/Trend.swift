@@ -54,6 +54,12 @@ public struct ADX: StreamingIndicator {
             skippedCount += 1
             return nil
         }
+        return updateFinite(bar)
+    }
+
+    /// ``update(_:)`` for a bar whose five numbers are known to be finite (an
+    /// ``IndicatorSet`` checks each bar once, before all its indicators).
+    mutating func updateFinite(_ bar: PriceBar) -> Output? {
         let index = acceptedCount
         acceptedCount += 1
         guard index > 0 else {
@@ -150,6 +156,12 @@ public struct Aroon: StreamingIndicator {
             skippedCount += 1
             return nil
         }
+        return updateFinite(bar)
+    }
+
+    /// ``update(_:)`` for a bar whose five numbers are known to be finite (an
+    /// ``IndicatorSet`` checks each bar once, before all its indicators).
+    mutating func updateFinite(_ bar: PriceBar) -> Output? {
         let index = acceptedCount
         acceptedCount += 1
         range.push(bar, at: index)
@@ -207,6 +219,12 @@ public struct ParabolicSAR: StreamingIndicator {
             skippedCount += 1
             return nil
         }
+        return updateFinite(bar)
+    }
+
+    /// ``update(_:)`` for a bar whose five numbers are known to be finite (an
+    /// ``IndicatorSet`` checks each bar once, before all its indicators).
+    mutating func updateFinite(_ bar: PriceBar) -> Double? {
         let index = acceptedCount
         acceptedCount += 1
         if index == 0 {

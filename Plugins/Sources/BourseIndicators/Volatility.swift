@@ -165,6 +165,12 @@ public struct ATR: StreamingIndicator {
             skippedCount += 1
             return nil
         }
+        return updateFinite(bar)
+    }
+
+    /// ``update(_:)`` for a bar whose five numbers are known to be finite (an
+    /// ``IndicatorSet`` checks each bar once, before all its indicators).
+    mutating func updateFinite(_ bar: PriceBar) -> Double? {
         let index = acceptedCount
         acceptedCount += 1
         defer { previousClose = bar.close }
@@ -218,6 +224,12 @@ public struct NATR: StreamingIndicator {
     /// Feeds one bar; see ``ATR/update(_:)``.
     public mutating func update(_ bar: PriceBar) -> Double? {
         guard let value = atr.update(bar) else { return nil }
+        return taIsZero(bar.close) ? 0 : (value / bar.close) * 100.0
+    }
+
+    /// ``update(_:)`` for a bar known to be finite (see ``ATR``).
+    mutating func updateFinite(_ bar: PriceBar) -> Double? {
+        guard let value = atr.updateFinite(bar) else { return nil }
         return taIsZero(bar.close) ? 0 : (value / bar.close) * 100.0
     }
 

@@ -24,6 +24,12 @@ public struct OBV: StreamingIndicator {
             skippedCount += 1
             return nil
         }
+        return updateFinite(bar)
+    }
+
+    /// ``update(_:)`` for a bar whose five numbers are known to be finite (an
+    /// ``IndicatorSet`` checks each bar once, before all its indicators).
+    mutating func updateFinite(_ bar: PriceBar) -> Double? {
         defer { previousClose = bar.close }
         acceptedCount += 1
         if acceptedCount == 1 {
@@ -99,6 +105,12 @@ public struct VWAP: StreamingIndicator {
             skippedCount += 1
             return nil
         }
+        return updateFinite(bar)
+    }
+
+    /// ``update(_:)`` for a bar whose five numbers are known to be finite (an
+    /// ``IndicatorSet`` checks each bar once, before all its indicators).
+    mutating func updateFinite(_ bar: PriceBar) -> Double? {
         acceptedCount += 1
         if let sessionLength {
             let (shifted, overflow) = bar.time.subtractingReportingOverflow(sessionStart)
