@@ -36,8 +36,11 @@ public struct VerifiedPackage: Sendable {
     /// or empty; it is created with mode 0755 if absent. Regular files only
     /// (0644, or 0755 when executable in the archive), created exclusively
     /// without following links; each file is fsynced, then every directory
-    /// from the deepest up to `stagingDirectory`.
-    public func extract(into stagingDirectory: String) throws {
+    /// from the deepest up to `stagingDirectory`. `afterEach` is called with
+    /// the relative path after each file is written and fsynced and after each
+    /// directory is fsynced (`.` for `stagingDirectory`): the store's
+    /// fault-injection kill points.
+    public func extract(into stagingDirectory: String, afterEach: (String) -> Void = { _ in }) throws {
         if mkdir(stagingDirectory, 0o755) != 0 {
             guard errno == EEXIST else { throw FileIO.systemError("create directory", stagingDirectory) }
             guard let listing = opendir(stagingDirectory) else { throw FileIO.systemError("open directory", stagingDirectory) }
@@ -73,8 +76,13 @@ public struct VerifiedPackage: Sendable {
             fchmod(fd, mode)
             try FileIO.writeAll(fd: fd, bytes: contents[file.path] ?? [], path: full)
             guard fsync(fd) == 0 else { throw FileIO.systemError("fsync", full) }
+            afterEach(file.path)
         }
-        for directory in createdDirectories.sorted(by: { $0.count > $1.count }) { try FileIO.syncDirectory(directory) }
+        for directory in createdDirectories.sorted(by: { $0.count > $1.count }) {
+            try FileIO.syncDirectory(directory)
+            afterEach(String(directory.dropFirst(stagingDirectory.count + 1)) + "/")
+        }
         try FileIO.syncDirectory(stagingDirectory)
+        afterEach(".")
     }
 }

@@ -24,25 +24,6 @@ enum DurableFiles {
         guard fsync(fd) == 0 else { throw BourseError(.io, "fsync failed: \(String(cString: strerror(errno)))", input: path) }
     }
 
-    /// fsyncs every regular file under `root`, then every directory bottom-up,
-    /// calling `after` after each fsync (fault-injection steps).
-    static func syncTree(_ root: String, after: (String) -> Void = { _ in }) throws {
-        var directories = [root]
-        for relative in try regularFiles(under: root) {
-            try sync(root + "/" + relative)
-            after(relative)
-            var parent = (relative as NSString).deletingLastPathComponent
-            while !parent.isEmpty {
-                directories.append(root + "/" + parent)
-                parent = (parent as NSString).deletingLastPathComponent
-            }
-        }
-        for dir in Set(directories).sorted(by: { $0.count > $1.count }) {
-            try sync(dir)
-            after(dir == root ? "." : String(dir.dropFirst(root.count + 1)) + "/")
-        }
-    }
-
     /// Renames atomically (both paths on the same file system).
     static func rename(_ from: String, _ to: String) throws {
         guard Glibc.rename(from, to) == 0 else {

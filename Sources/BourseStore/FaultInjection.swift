@@ -5,14 +5,13 @@ import Glibc
 /// Numbered steps inside store operations, for crash testing: when
 /// `BOURSE_FAULT_STEP=N` is set, the process kills itself with SIGKILL at
 /// its Nth step (counting from 1 across the whole process). In install,
-/// upgrade, rollback, pin, uninstall and gc, steps come after: extracting a
-/// package into staging (one step: the files are written and fsynced by
-/// `VerifiedPackage.extract`, with no step inside), then each staged file and
-/// directory fsynced again one by one (only under fault injection, so that
-/// each is a kill point), creating a plugin directory, each rename into or out
-/// of the store and the fsync of its parent, each SQL statement that writes
-/// (the file rows of one version are one statement batch, one step), the
-/// transaction's begin and its commit. `BOURSE_FAULT_TRACE=1` prints each step
+/// upgrade, rollback, pin, uninstall and gc, steps come after: each file
+/// written and fsynced into staging and each staged directory fsynced (inside
+/// `VerifiedPackage.extract`, so a kill can leave a half-written staging
+/// directory), creating a plugin directory, each rename into or out of the
+/// store and the fsync of its parent, each SQL statement that writes (the file
+/// rows of one version are one batch, one step), the transaction's begin and
+/// its commit. `BOURSE_FAULT_TRACE=1` prints each step
 /// on stderr, which is how a test learns how many steps an operation has.
 public enum FaultInjection {
     nonisolated(unsafe) private static var counter = 0

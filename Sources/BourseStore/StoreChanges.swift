@@ -207,13 +207,8 @@ extension PluginStore {
         let target = home.versionDirectory(name, version)
         if DurableFiles.exists(target) { try discard(target) }
         let staging = home.stagingDirectory + "/\(name)-\(version)-\(getpid())"
-        try package.extract(into: staging)
-        FaultInjection.step("extract \(name) \(version) into staging")
-        if FaultInjection.isActive {
-            // extract(into:) already fsynced every file and directory; under fault
-            // injection, fsync them again one by one so each is a numbered kill point.
-            try DurableFiles.syncTree(staging) { FaultInjection.step("fsync staged \($0)") }
-        }
+        // A kill point after each staged file is written and fsynced, and after each staged directory's fsync.
+        try package.extract(into: staging) { FaultInjection.step("write and fsync staged \($0)") }
         let pluginDir = home.pluginDirectory(name)
         if !DurableFiles.exists(pluginDir) {
             try DurableFiles.makeDirectories(pluginDir)
