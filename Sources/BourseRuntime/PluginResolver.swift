@@ -57,7 +57,11 @@ public struct PluginResolver: Sendable {
                 if access(path, F_OK) == 0 { return path }
             }
         }
-        if let installed, let path = try? installed.libraryPath(for: PluginRequirement(name: plugin)) { return path }
+        if let installed {
+            // Installed: its active version. Not installed: the error below. Anything else (its
+            // dependencies unmet, an unreadable state database) is reported as it is.
+            do { return try installed.libraryPath(for: PluginRequirement(name: plugin)) } catch let error as BourseError where error.code == .notInstalled {}
+        }
         let searched = searchPath.isEmpty ? "(no directories; use --plugin-path or BOURSE_PLUGIN_PATH)" : searchPath.joined(separator: ", ")
         let store = installed == nil ? "" : ", and it is not installed in the plugin store (run: bourse install \(plugin))"
         throw BourseError(.pluginNotFound, "plugin '\(plugin)' not found: looked for \(candidates.joined(separator: " and ")) in \(searched)\(store)", input: plugin)

@@ -95,5 +95,10 @@ struct GraphStoreTests {
         #expect(r.status == 1)
         #expect(r.stderr.contains("graph needs rsi@^1; rsi 1.0.0 needs codec-json@^2; but codec-json is not installed (run: bourse install codec-json@^2)"),
                 "\(r.stderr)")
+        // A plain name found only in the store is checked the same way (not reported as "not found").
+        r = try runProcess(TestPaths.bourseExecutable, ["graph", "validate", try graph(f, plugin: "rsi"), "--home", f.home.root])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("graph needs rsi; rsi 1.0.0 needs codec-json@^2; but codec-json is not installed"), "\(r.stderr)")
+        #expect(!r.stderr.contains("not found"), "\(r.stderr)")
     }
 }
