@@ -35,32 +35,43 @@ struct DemoGraphTests {
     func demo() throws {
         let (summary, out) = try runDemo(.sandboxed)
         #expect(summary.succeeded, "\(summary.nodes.map { "\($0.id): \($0.failure ?? "ok")" })")
-        let byID = Dictionary(uniqueKeysWithValues: summary.nodes.map { ($0.id, $0.statistics) })
-        // 5849 SPY and 3964 QQQ daily bars; EMA(20) starts at bar 20, RSI(14) at bar 15.
-        #expect(byID["spy"]?.messagesOut == 5849)
-        #expect(byID["qqq"]?.messagesOut == 3964)
-        #expect(byID["ema20"]?.messagesOut == (5849 - 19) + (3964 - 19))
-        #expect(byID["rsi14"]?.messagesOut == (5849 - 14) + (3964 - 14))
-        #expect(byID["export"]?.messagesIn == 5849 + 3964 + 9775 + 9785)
+        let byID = Dictionary(uniqueKeysWithValues: summary.nodes.map { ($0.id, $0) })
+        // 5849 daily bars for SPY, AAPL, IBM and BAC, 3964 for QQQ; the set's first value (roc1) is at bar 1.
+        let bars = 4 * 5849 + 3964
+        for id in ["spy", "aapl", "ibm", "bac"] { #expect(byID[id]?.statistics.messagesOut == 5849, "\(id)") }
+        #expect(byID["qqq"]?.statistics.messagesOut == 3964)
+        #expect(byID["ta"]?.statistics.messagesOut == bars - 5)
+        #expect(byID["anomalies"]?.counters["values_scored"] == Int64(bars - 5))
+        let alerts = try #require(byID["anomalies"]?.counters["alerts_published"])
+        #expect(alerts > 0)
+        #expect(byID["db"]?.statistics.messagesIn == 3 * bars - 10 + Int(alerts))
+        #expect(byID["db"]?.counters["rows_written"] == Int64(3 * bars - 10) + alerts)
+        #expect(byID["report"]?.counters["alerts"] == alerts)
+        #expect(byID["report"]?.counters["reports_written"] == 1)
+        #expect(byID["export"]?.statistics.messagesIn == 2 * bars - 5)
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        #expect(files == ["bars.QQQ.1d.csv", "bars.SPY.1d.csv", "indicators.ema20.csv", "indicators.rsi14.csv"])
-        let spy = try String(contentsOfFile: out.file("bars.SPY.1d.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(files == ["bourse.db", "csv", "report.html"])
+        let spy = try String(contentsOfFile: out.file("csv/bars.SPY.1d.csv"), encoding: .utf8).split(separator: "\n")
         #expect(spy.first == "time,topic,instrument,open,high,low,close,volume")
         #expect(spy.count == 5850)
         #expect(spy[1].hasPrefix("1998-01-02T05:00:00Z,bars.SPY.1d,SPY,97.31,97.53,96.53,97.36,"))
-        let ema = try String(contentsOfFile: out.file("indicators.ema20.csv"), encoding: .utf8).split(separator: "\n")
-        #expect(ema.first == "time,topic,instrument,ema20")
+        let report = try String(contentsOfFile: out.file("report.html"), encoding: .utf8)
+        for symbol in ["AAPL", "BAC", "IBM", "QQQ", "SPY"] { #expect(report.contains("<h2 id=\"i-\(symbol)\">\(symbol)</h2>")) }
+        #expect(report.contains("<tr class=\"total\"><td>total</td><td>\(bars)</td>"))
     }
 
-    @Test("sandboxed and in-process runs of the demo write the same rows")
+    @Test("sandboxed and in-process runs of the demo write the same rows and the same report")
     func sandboxedMatchesInProcess() throws {
         let (sandboxed, a) = try runDemo(.sandboxed)
         let (inProcess, b) = try runDemo(.inProcess)
         #expect(sandboxed.succeeded && inProcess.succeeded)
-        for file in ["bars.QQQ.1d.csv", "bars.SPY.1d.csv", "indicators.ema20.csv", "indicators.rsi14.csv"] {
+        for file in ["csv/bars.QQQ.1d.csv", "csv/bars.SPY.1d.csv", "csv/indicators.daily.csv"] {
             let rowsA = try String(contentsOfFile: a.file(file), encoding: .utf8).split(separator: "\n").sorted()
             let rowsB = try String(contentsOfFile: b.file(file), encoding: .utf8).split(separator: "\n").sorted()
             #expect(rowsA == rowsB, "\(file)")
         }
+        // The report depends only on each instrument's own messages, not on how topics interleave.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: a.file("report.html")))
+            == Data(contentsOf: URL(fileURLWithPath: b.file("report.html"))))
     }
 }
