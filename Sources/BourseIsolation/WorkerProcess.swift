@@ -10,14 +10,19 @@ final class WorkerProcess {
     let pid: pid_t
     /// The worker's CPU time limit (`--cpu-seconds`), to name it when the kernel kills the worker for it.
     let cpuLimitSeconds: UInt64?
+    /// The worker's address-space limit in bytes (`--address-space`), to name it when a crash looks like its exhaustion.
+    let addressSpaceLimitBytes: UInt64?
     /// Set once the child has been reaped.
     private(set) var ending: WorkerEnding?
     /// CPU time (user + system) the child used, in microseconds, once reaped.
     private(set) var cpuMicroseconds: Int64?
+    /// The child's peak resident memory in KiB, once reaped.
+    private(set) var peakResidentKiB: Int64?
 
-    private init(pid: pid_t, cpuLimitSeconds: UInt64?) {
+    private init(pid: pid_t, cpuLimitSeconds: UInt64?, addressSpaceLimitBytes: UInt64?) {
         self.pid = pid
         self.cpuLimitSeconds = cpuLimitSeconds
+        self.addressSpaceLimitBytes = addressSpaceLimitBytes
     }
 
     /// The environment of every worker, and nothing else: no secrets or
@@ -45,10 +50,11 @@ final class WorkerProcess {
         guard rc == 0 else {
             throw BourseError(.io, "cannot start the worker \(executable): \(String(cString: strerror(rc)))", input: executable)
         }
-        let cpuLimit = arguments.firstIndex(of: "--cpu-seconds").flatMap { index in
-            index + 1 < arguments.count ? UInt64(arguments[index + 1]) : nil
+        func number(after option: String) -> UInt64? {
+            arguments.firstIndex(of: option).flatMap { index in index + 1 < arguments.count ? UInt64(arguments[index + 1]) : nil }
         }
-        return WorkerProcess(pid: pid, cpuLimitSeconds: cpuLimit)
+        return WorkerProcess(pid: pid, cpuLimitSeconds: number(after: "--cpu-seconds"),
+                             addressSpaceLimitBytes: number(after: "--address-space"))
     }
 
     /// Whether the child has ended (reaping it if so).
@@ -56,10 +62,12 @@ final class WorkerProcess {
         if ending != nil { return true }
         var status: Int32 = 0
         var cpu: Int64 = 0
-        let rc = bourse_child_ended_usage(pid, &status, &cpu)
+        var resident: Int64 = 0
+        let rc = bourse_child_ended_usage(pid, &status, &cpu, &resident)
         if rc == 1 {
             ending = WorkerEnding(status: status)
             cpuMicroseconds = cpu
+            peakResidentKiB = resident
         }
         if rc < 0 { ending = .unknown }
         return ending != nil
@@ -155,17 +163,34 @@ extension WorkerProcess {
     /// kernel logged the seccomp kill (audit record type 1326 in /dev/kmsg,
     /// readable by root), and the limit named when the kernel killed it for
     /// CPU time (SIGXCPU at the `cpu_seconds` limit, or SIGKILL at the hard
-    /// limit when the plugin ignored SIGXCPU).
+    /// limit when the plugin ignored SIGXCPU), or suspected when a crash came
+    /// with resident memory close to the address-space limit.
     var endingDescription: String {
         guard let ending else { return "still running" }
         if let limit = exceededCPULimit {
             let used = Double(cpuMicroseconds ?? 0) / 1_000_000
             return "exceeded the cpu_seconds limit (\(limit) s): \(ending) after \((used * 10).rounded() / 10) s of CPU time"
         }
+        if let (usedMiB, limitMiB) = likelyAddressSpaceExhaustion {
+            return "\(ending); it had \(usedMiB) MiB resident of its \(limitMiB) MiB address_space_mb limit: probably out of memory"
+        }
         guard case .signaled(SIGSYS) = ending, let record = KernelLog.seccompRecord(forProcess: pid) else {
             return "\(ending)"
         }
         return "\(ending): it called \(record.callDescription)"
+    }
+
+    /// Resident and limit MiB when the worker died of a signal a failed
+    /// allocation causes (SIGABRT, SIGILL, SIGTRAP, SIGSEGV, SIGBUS) with its
+    /// peak resident memory at 75 % or more of its address-space limit. The
+    /// kernel does not say that `mmap` failed, so this is an inference: the
+    /// address space is at least the resident memory.
+    var likelyAddressSpaceExhaustion: (UInt64, UInt64)? {
+        guard let limit = addressSpaceLimitBytes, limit > 0, let resident = peakResidentKiB, resident > 0,
+              case .signaled(let signal) = ending, [SIGABRT, SIGILL, SIGTRAP, SIGSEGV, SIGBUS].contains(signal) else { return nil }
+        let residentBytes = UInt64(resident) * 1024
+        guard residentBytes >= limit / 4 * 3 else { return nil }
+        return (residentBytes >> 20, limit >> 20)
     }
 
     /// The CPU limit in seconds when the worker ended by SIGXCPU, or by

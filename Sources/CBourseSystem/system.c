@@ -61,10 +61,10 @@ int bourse_set_not_dumpable(void) {
 }
 
 int bourse_child_ended(pid_t pid, int *status) {
-    return bourse_child_ended_usage(pid, status, NULL);
+    return bourse_child_ended_usage(pid, status, NULL, NULL);
 }
 
-int bourse_child_ended_usage(pid_t pid, int *status, long long *cpu_microseconds) {
+int bourse_child_ended_usage(pid_t pid, int *status, long long *cpu_microseconds, long long *peak_resident_kib) {
     for (;;) {
         struct rusage usage;
         memset(&usage, 0, sizeof usage);
@@ -73,6 +73,7 @@ int bourse_child_ended_usage(pid_t pid, int *status, long long *cpu_microseconds
             *cpu_microseconds = (long long)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000LL
                 + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
         }
+        if (r == pid && peak_resident_kib) *peak_resident_kib = usage.ru_maxrss;
         if (r == pid) return 1;
         if (r == 0) return 0;
         if (errno == EINTR) continue;

@@ -14,7 +14,7 @@ import Testing
 enum Attack: Int {
     case socket = 1, connect, writeFile, readShadow, fork, exec, ptrace, allocate, spin, sleep, segfault, abort,
          garbageRing, oversized, flood, threads, mount, keyctl, killHost, readHostMemory, readHostFDs,
-         spinIgnoringCPULimit, reportEnvironment
+         spinIgnoringCPULimit, reportEnvironment, allocateThenAbort
 }
 
 /// What the sandbox must make of an attack.
@@ -147,6 +147,17 @@ struct HostileSuite {
         #expect(hostile.failure?.contains("hung") == false)
         #expect(node(summary, "good")?.statistics.messagesOut == 2000)
         #expect(node(summary, "sink")?.failure == nil)
+    }
+
+    @Test("a crash after filling the address space is reported with the address_space_mb limit")
+    func addressSpaceNamed() throws {
+        let summary = try runHostile(try FixturePlugins.buildHostile(action: Attack.allocateThenAbort.rawValue), addressSpaceMB: 128)
+        let hostile = try #require(node(summary, "hostile"))
+        #expect(hostile.quarantined, "\(hostile)")
+        #expect(hostile.failure?.contains("killed by SIGABRT") == true, "\(hostile.failure ?? "no failure")")
+        #expect(hostile.failure?.contains("MiB resident of its 128 MiB address_space_mb limit: probably out of memory") == true,
+                "\(hostile.failure ?? "no failure")")
+        #expect(node(summary, "good")?.statistics.messagesOut == 2000)
     }
 
     @Test("the host is not dumpable once it has started a worker: /proc/HOST/mem and /proc/HOST/fd need CAP_SYS_PTRACE")

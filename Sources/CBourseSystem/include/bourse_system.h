@@ -31,11 +31,12 @@ int bourse_set_not_dumpable(void);
 int bourse_child_ended(pid_t pid, int *status);
 
 /**
- * As bourse_child_ended, reaping with wait4: when the child ended and
- * `cpu_microseconds` is not NULL, stores the CPU time it used (user +
- * system, in microseconds).
+ * As bourse_child_ended, reaping with wait4: when the child ended, stores the
+ * CPU time it used (user + system, in microseconds) in `cpu_microseconds`
+ * and its peak resident memory (KiB, ru_maxrss) in `peak_resident_kib`,
+ * each when not NULL.
  */
-int bourse_child_ended_usage(pid_t pid, int *status, long long *cpu_microseconds);
+int bourse_child_ended_usage(pid_t pid, int *status, long long *cpu_microseconds, long long *peak_resident_kib);
 
 /** PR_GET_DUMPABLE: 1 when the calling process is dumpable, 0 when not. */
 int bourse_is_dumpable(void);

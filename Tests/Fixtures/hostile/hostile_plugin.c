@@ -41,7 +41,7 @@ enum {
     HOSTILE_PTRACE, HOSTILE_ALLOCATE, HOSTILE_SPIN, HOSTILE_SLEEP, HOSTILE_SEGFAULT, HOSTILE_ABORT,
     HOSTILE_GARBAGE_RING, HOSTILE_OVERSIZED, HOSTILE_FLOOD, HOSTILE_THREADS, HOSTILE_MOUNT, HOSTILE_KEYCTL,
     HOSTILE_KILL_HOST, HOSTILE_READ_HOST_MEMORY, HOSTILE_READ_HOST_FDS, HOSTILE_SPIN_IGNORING_CPU_LIMIT,
-    HOSTILE_REPORT_ENVIRONMENT
+    HOSTILE_REPORT_ENVIRONMENT, HOSTILE_ALLOCATE_THEN_ABORT
 };
 
 #ifndef HOSTILE_ACTION
@@ -239,6 +239,13 @@ static void attempt(void) {
         volatile unsigned long x = 0;
         for (;;) x++;
     }
+    case HOSTILE_ALLOCATE_THEN_ABORT:
+        /* What a Swift plugin does: touch memory until malloc fails, then trap. */
+        for (;;) {
+            void *p = malloc(16 << 20);
+            if (!p) abort();
+            memset(p, 1, 16 << 20);
+        }
     case HOSTILE_REPORT_ENVIRONMENT:
         report_environment();
         break;
