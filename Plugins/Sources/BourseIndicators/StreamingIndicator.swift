@@ -124,7 +124,7 @@ public struct PriceBar: Equatable, Sendable {
     /// Why this bar cannot be a real print, or `nil` when it is plausible:
     /// a price that is NaN, infinite, zero or negative, a high below the
     /// low, or a negative or non-finite volume.
-    @inlinable public var defect: PriceBarDefect? {
+    @inlinable @inline(__always) public var defect: PriceBarDefect? {
         // Fast path: all positive and finite, high ≥ low (NaN fails every comparison).
         if open > 0 && low > 0 && close > 0 && high >= low && volume >= 0
             && open < .infinity && high < .infinity && close < .infinity && volume < .infinity {
