@@ -8,19 +8,23 @@ public struct ResolverCandidate: Sendable, Equatable {
     public var version: SemanticVersion
     /// Its dependencies: plugin name → range.
     public var dependencies: [String: VersionRange]
-    /// Withdrawn from its registry: never chosen by a range unless already installed; an exact
-    /// requirement (`=1.2.0`) may still choose it, as in Cargo.
+    /// Withdrawn from its registry: never chosen by a range unless it is the active version (it may
+    /// stay); an exact requirement (`=1.2.0`) may still choose it, as in Cargo.
     public var yanked: Bool
     /// Already unpacked in the store.
     public var installed: Bool
+    /// The active version of its plugin.
+    public var active: Bool
 
     /// Creates a candidate.
-    public init(name: String, version: SemanticVersion, dependencies: [String: VersionRange] = [:], yanked: Bool = false, installed: Bool = false) {
+    public init(name: String, version: SemanticVersion, dependencies: [String: VersionRange] = [:], yanked: Bool = false,
+                installed: Bool = false, active: Bool = false) {
         self.name = name
         self.version = version
         self.dependencies = dependencies
         self.yanked = yanked
         self.installed = installed
+        self.active = active
     }
 }
 
@@ -51,7 +55,7 @@ public struct ResolverRequirement: Sendable, Equatable {
 
 /// Picks one version per plugin so that every requirement holds: the highest
 /// compatible versions, pins honoured, yanked versions never chosen by a range
-/// (unless installed; an exact `=X` requirement may choose one), by depth-first
+/// (the active one may stay; an exact `=X` requirement may choose one), by depth-first
 /// search with backtracking. A failure is a
 /// `resolution-conflict` error explaining the chain, e.g. "graph needs
 /// rsi@^2; rsi 2.1.0 needs codec-json@^3; installed codec-json 2.4.0 is pinned".
@@ -160,8 +164,8 @@ public struct DependencyResolver: Sendable {
             for candidate in list {
                 if let pin = resolver.pins[name], candidate.version != pin { continue }
                 guard all.allSatisfy({ $0.range.contains(candidate.version) }) else { continue }
-                // A yanked version: only an exact requirement (=X) reaches it, as in Cargo.
-                if candidate.yanked && !candidate.installed && !all.contains(where: { $0.range.isExact }) { continue }
+                // A yanked version: it may stay active, but only an exact requirement (=X) moves onto it, as in Cargo.
+                if candidate.yanked && !candidate.active && !all.contains(where: { $0.range.isExact }) { continue }
                 tried = true
                 var next = chosen
                 next[name] = candidate
@@ -176,7 +180,7 @@ public struct DependencyResolver: Sendable {
                 if matching.isEmpty {
                     let available = list.map { "\($0.version)\($0.yanked ? " (yanked)" : "")" }.joined(separator: ", ")
                     fail("\(why); but no version of \(name) matches \(requirement.range) (available: \(available))")
-                } else if matching.allSatisfy({ $0.yanked && !$0.installed }) {
+                } else if matching.allSatisfy({ $0.yanked && !$0.active }) {
                     fail("\(why); but every matching version of \(name) is yanked (\(matching.map { $0.version.description }.joined(separator: ", ")))")
                 } else if let other = all.dropLast().first(where: { c in !matching.contains { c.range.contains($0.version) } }) {
                     fail("\(why); but \(other.chain.joined(separator: "; ")), and no version of \(name) satisfies both")

@@ -43,7 +43,7 @@ struct PlannedChange {
     var package: VerifiedPackage?
     var source: String
     var operation: String?
-    /// Chosen although yanked from its registry (an exact `=X` asked for it).
+    /// Made active although yanked from its registry (an exact `=X` asked for it).
     var yanked = false
 }
 
@@ -74,11 +74,15 @@ extension PluginStore {
         while let name = queue.popLast() {
             guard seen.insert(name).inserted else { continue }
             var byVersion: [SemanticVersion: ResolverCandidate] = [:]
+            let offers = try catalog?.candidates(for: name) ?? []
+            let yanked = Set(offers.filter(\.yanked).map(\.version))  // installed versions keep their registry's yanked flag
+            let active = try state.activeVersion(name).flatMap(SemanticVersion.init)
             for installed in try state.installedVersions(of: name) {
                 guard let v = installed.semanticVersion else { continue }
-                byVersion[v] = ResolverCandidate(name: name, version: v, dependencies: try parsedDependencies(installed.dependencies, of: "\(name) \(v)"), installed: true)
+                byVersion[v] = ResolverCandidate(name: name, version: v, dependencies: try parsedDependencies(installed.dependencies, of: "\(name) \(v)"),
+                                                 yanked: yanked.contains(v), installed: true, active: v == active)
             }
-            for offered in try catalog?.candidates(for: name) ?? [] where byVersion[offered.version] == nil {
+            for offered in offers where byVersion[offered.version] == nil {
                 byVersion[offered.version] = offered
             }
             for candidate in byVersion.values {
@@ -106,7 +110,7 @@ extension PluginStore {
             let package = packages[name].flatMap { $0.manifest.version == candidate.version ? $0 : nil }
             changes.append(PlannedChange(name: name, version: candidate.version, package: package,
                                          source: package.map { absolutePath($0.archivePath) } ?? "", operation: targets.contains(name) ? operation : nil,
-                                         yanked: candidate.yanked && !candidate.installed))
+                                         yanked: candidate.yanked && !candidate.active))
         }
         return changes
     }

@@ -63,7 +63,7 @@ extension PluginStore {
         let changes = try plan(requirements, targets: Set(names), operation: nil)
         if let name, version == nil, !changes.contains(where: { $0.name == name }) {
             // Nothing moved: if a higher version exists, say what holds it back.
-            let offered = try gatherCandidates(startingAt: [name], fixed: []).filter { $0.name == name && (!$0.yanked || $0.installed) }
+            let offered = try gatherCandidates(startingAt: [name], fixed: []).filter { $0.name == name && (!$0.yanked || $0.active) }
             if let best = offered.map(\.version).max(), let active = try state.activeVersion(name).flatMap(SemanticVersion.init), best > active {
                 _ = try plan([ResolverRequirement(name: name, range: VersionRange(exactly: best), requester: "upgrade")], targets: [name])
             }

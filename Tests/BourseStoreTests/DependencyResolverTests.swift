@@ -5,8 +5,9 @@ import Testing
 private func v(_ s: String) -> SemanticVersion { SemanticVersion(s)! }
 private func r(_ s: String) -> VersionRange { try! VersionRange(parsing: s) }
 
-private func candidate(_ name: String, _ version: String, deps: [String: String] = [:], yanked: Bool = false, installed: Bool = false) -> ResolverCandidate {
-    ResolverCandidate(name: name, version: v(version), dependencies: deps.mapValues(r), yanked: yanked, installed: installed)
+private func candidate(_ name: String, _ version: String, deps: [String: String] = [:], yanked: Bool = false, installed: Bool = false,
+                       active: Bool = false) -> ResolverCandidate {
+    ResolverCandidate(name: name, version: v(version), dependencies: deps.mapValues(r), yanked: yanked, installed: installed, active: active)
 }
 
 @Suite("Dependency resolution")
@@ -39,7 +40,7 @@ struct DependencyResolverTests {
         } catch { Issue.record("\(error)") }
     }
 
-    @Test("yanked versions are never chosen by a range, but installed ones may stay")
+    @Test("yanked versions are never chosen by a range, but the active one may stay")
     func yanked() throws {
         let resolver = DependencyResolver(candidates: [
             candidate("ema", "1.0.0"), candidate("ema", "1.2.0", yanked: true),
@@ -47,8 +48,11 @@ struct DependencyResolverTests {
         #expect(try resolver.resolve([ResolverRequirement(name: "ema", range: r("^1"), requester: "you")])["ema"]?.version == v("1.0.0"))
         let onlyYanked = DependencyResolver(candidates: [candidate("ema", "1.2.0", yanked: true)])
         #expect(throws: BourseError.self) { try onlyYanked.resolve([ResolverRequirement(name: "ema", range: r("^1"), requester: "you")]) }
-        let installedYanked = DependencyResolver(candidates: [candidate("ema", "1.2.0", yanked: true, installed: true)])
-        #expect(try installedYanked.resolve([ResolverRequirement(name: "ema", range: r("^1"), requester: "you")])["ema"]?.version == v("1.2.0"))
+        let activeYanked = DependencyResolver(candidates: [candidate("ema", "1.0.0", installed: true), candidate("ema", "1.2.0", yanked: true, installed: true, active: true)])
+        #expect(try activeYanked.resolve([ResolverRequirement(name: "ema", range: r("^1"), requester: "you")])["ema"]?.version == v("1.2.0"))
+        let installedYanked = DependencyResolver(candidates: [candidate("ema", "1.0.0", installed: true, active: true), candidate("ema", "1.2.0", yanked: true, installed: true)])
+        #expect(try installedYanked.resolve([ResolverRequirement(name: "ema", range: r("^1"), requester: "you")])["ema"]?.version == v("1.0.0"),
+                "installed but not active: a range does not move onto it")
     }
 
     @Test("checking active versions only (graph nodes): transitive chains, a missing plugin names its install command")
