@@ -13,7 +13,7 @@ import Glibc
 /// - `path` (required) — the database file; its directory is created if
 ///   missing; an existing database is opened and appended to;
 /// - `tables` — `per-type` (default: tables `bars`, `trades`, `quotes`,
-///   `values`, `signals`, `alerts`, `bytes`, `other`) or `per-topic` (one
+///   `indicator_values`, `signals`, `alerts`, `bytes`, `other`) or `per-topic` (one
 ///   table per topic, named after it with every character outside
 ///   `[A-Za-z0-9_]` replaced by `_`);
 /// - `table_prefix` — prepended to every table name (default "");
@@ -31,7 +31,7 @@ import Glibc
 /// trade, quote, signal, alert: their fields — REAL for numbers (NaN is
 /// stored as NULL), INTEGER for codes, TEXT for text. A table gets the
 /// columns of the first rows written to it; rows with new fields (a values
-/// topic with other names sharing the `values` table, a restart after a
+/// topic with other names sharing the `indicator_values` table, a restart after a
 /// graph change) add columns with `ALTER TABLE … ADD COLUMN`; nothing is ever
 /// dropped. A column that exists with another type is a schema conflict
 /// (an error naming table, column and types).
@@ -233,6 +233,7 @@ public final class SQLiteExporter: ExporterPlugin {
     static func typeTable(_ type: String) -> String {
         switch type {
         case "bar", "trade", "quote", "signal", "alert": return type + "s"
+        case "values": return "indicator_values"  // `values` is an SQL keyword: it would need quoting in every query
         default: return type
         }
     }

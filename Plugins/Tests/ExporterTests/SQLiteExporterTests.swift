@@ -68,7 +68,7 @@ private let jan3: Int64 = 1_325_548_800_000_000_000  // 2012-01-03T00:00:00Z
         [.integer(jan3 + day), .text("2012-01-04T00:00:00Z"), .text("bars.F.1d"), .text("F"),
          .real(11.15), .real(11.53), .real(11.07), .real(11.3), .real(79_725_200)],
     ])
-    #expect(try rows(db, "SELECT time_ns, topic, ema20, macd, macd_signal FROM \"values\" ORDER BY rowid") == [
+    #expect(try rows(db, "SELECT time_ns, topic, ema20, macd, macd_signal FROM indicator_values ORDER BY rowid") == [
         [.integer(jan3), .text("ind.ema"), .null, .null, .null],
         [.integer(jan3 + day), .text("ind.ema"), .real(11.2), .null, .null],
         [.integer(jan3 + day), .text("ind.macd"), .null, .real(0.5), .real(-0.25)],
@@ -76,7 +76,7 @@ private let jan3: Int64 = 1_325_548_800_000_000_000  // 2012-01-03T00:00:00Z
     #expect(try rows(db, "SELECT instrument, score, severity, code, reason FROM alerts") == [
         [.text("F"), .real(0.97), .text("critical"), .integer(2), .text("value outside the range")],
     ])
-    let columns = try SQLiteTables(connection: SQLiteConnection(path: db, create: false)).columns(of: "values")
+    let columns = try SQLiteTables(connection: SQLiteConnection(path: db, create: false)).columns(of: "indicator_values")
     #expect(columns.map(\.name) == ["time_ns", "time", "topic", "instrument", "ema20", "macd", "macd_signal"])
     #expect(columns.map(\.type) == ["INTEGER", "TEXT", "TEXT", "TEXT", "REAL", "REAL", "REAL"])
 }
