@@ -190,8 +190,17 @@ struct ContainmentTests {
     func loaderReadLayer() throws {
         guard Probe.landlockAvailable else { return }
         let host = getpid()  // the probe's parent
+        // Also through the worker's own magic links: Landlock checks where a path really leads.
         var secretFiles = ["/etc/shadow", "/etc/hostname", "/proc/\(host)/mem", "/proc/\(host)/status", "/proc/1/cmdline",
-                           "/proc/\(host)/fd/0", "/root/.bash_history"]
+                           "/proc/\(host)/fd/0", "/root/.bash_history", "/proc/self/root/etc/shadow"]
+        // A file in the current directory (the probe's too), reached through /proc/self/cwd.
+        let here = FileManager.default.currentDirectoryPath
+        if let file = try FileManager.default.contentsOfDirectory(atPath: here).sorted().first(where: { name in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: here + "/" + name, isDirectory: &isDirectory) && !isDirectory.boolValue
+        }) {
+            secretFiles.append("/proc/self/cwd/" + file)
+        }
         secretFiles = secretFiles.filter { FileManager.default.fileExists(atPath: $0) }
         for path in secretFiles {
             for permissions in ["none", "threads,network"] {
@@ -199,7 +208,8 @@ struct ContainmentTests {
                 #expect(outcome.result == Probe.eacces, "\(path): \(outcome)")
             }
         }
-        for path in ["/proc/self/status", "/proc/self/maps", "/etc/ld.so.cache", "/dev/null", "/sys/devices/system/cpu/possible"] {
+        for path in ["/proc/self/status", "/proc/self/maps", "/proc/thread-self/status", "/etc/ld.so.cache", "/dev/null",
+                     "/sys/devices/system/cpu/possible"] {
             let outcome = try Probe.run(["open-read", path], stage: "loader")
             #expect(outcome.result == "ok", "\(path): \(outcome)")
         }
