@@ -16,60 +16,110 @@ public struct SeriesPoint: Equatable, Sendable {
 
 /// A series that never holds more than ``capacity`` points.
 ///
-/// When an append would exceed the capacity, the points are grouped in runs
-/// of four consecutive points and each run keeps only its lowest and highest
-/// point, in time order: the count halves, and every local extreme — a price
-/// spike, the bar of an anomaly — survives at its exact time and value. The
-/// result depends only on the sequence of points appended, so the same
-/// input always gives the same series.
+/// Points are grouped in buckets of equal numbers of consecutive points; a
+/// bucket keeps only its lowest and its highest point (in time order). While
+/// everything fits, a bucket is one point. When the buckets would hold more
+/// than ``capacity`` points, neighbouring buckets merge two by two and later
+/// buckets take twice as many points: the line stays evenly spaced over the
+/// whole history, and every local extreme — a price spike, the bar of an
+/// anomaly — survives at its exact time and value. The result depends only
+/// on the sequence of points appended, so the same input always gives the
+/// same series.
 public struct DownsampledSeries: Equatable, Sendable {
+    /// Lowest and highest point of consecutive appended points.
+    struct Bucket: Equatable, Sendable {
+        var low: SeriesPoint
+        var high: SeriesPoint
+        var count: Int
+
+        init(_ point: SeriesPoint) {
+            low = point
+            high = point
+            count = 1
+        }
+
+        mutating func add(_ point: SeriesPoint) {
+            if point.value < low.value { low = point }
+            if point.value > high.value { high = point }
+            count += 1
+        }
+
+        mutating func merge(_ later: Bucket) {
+            if later.low.value < low.value { low = later.low }
+            if later.high.value > high.value { high = later.high }
+            count += later.count
+        }
+    }
+
     /// Most points kept (at least 8).
     public let capacity: Int
-    /// The points, in the order appended.
-    public private(set) var points: [SeriesPoint] = []
     /// Points appended in total.
     public private(set) var appended = 0
+    /// Full buckets, then the one being filled.
+    private var buckets: [Bucket] = []
+    /// Appended points per bucket (a power of two).
+    public private(set) var bucketSize = 1
+    /// Most full buckets before they merge (even, so they merge in pairs).
+    private let maxBuckets: Int
 
     /// An empty series keeping at most `capacity` points (raised to 8).
     public init(capacity: Int) {
         self.capacity = max(8, capacity)
-        points.reserveCapacity(min(self.capacity, 4096))
+        let buckets = self.capacity / 2 - 1
+        maxBuckets = buckets - buckets % 2
     }
 
-    /// Appends a point, decimating first when the series is full.
+    /// Appends a point (points are expected in time order).
     public mutating func append(time: Int64, value: Double) {
-        if points.count >= capacity { decimate() }
-        points.append(SeriesPoint(time: time, value: value))
+        let point = SeriesPoint(time: time, value: value)
         appended += 1
+        if let last = buckets.indices.last, buckets[last].count < bucketSize {
+            buckets[last].add(point)
+            return
+        }
+        if buckets.count > maxBuckets { mergePairs() }
+        buckets.append(Bucket(point))
     }
 
-    /// Halves the points: each run of four keeps its minimum and maximum.
-    mutating func decimate() {
-        var kept: [SeriesPoint] = []
-        kept.reserveCapacity(points.count / 2 + 4)
-        var start = 0
-        while start < points.count {
-            let end = min(start + 4, points.count)
-            var low = start, high = start
-            for i in start..<end {
-                if points[i].value < points[low].value { low = i }
-                if points[i].value > points[high].value { high = i }
-            }
-            if low == high {
-                kept.append(points[low])
-            } else {
-                kept.append(points[min(low, high)])
-                kept.append(points[max(low, high)])
-            }
-            start = end
+    /// Merges the full buckets two by two and doubles the bucket size.
+    mutating func mergePairs() {
+        var merged: [Bucket] = []
+        merged.reserveCapacity(buckets.count / 2 + 1)
+        var i = 0
+        while i + 1 < buckets.count {
+            var bucket = buckets[i]
+            bucket.merge(buckets[i + 1])
+            merged.append(bucket)
+            i += 2
         }
-        points = kept
+        if i < buckets.count { merged.append(buckets[i]) }
+        buckets = merged
+        bucketSize *= 2
+    }
+
+    /// The points kept, in time order: each bucket's lowest and highest point.
+    public var points: [SeriesPoint] {
+        var result: [SeriesPoint] = []
+        result.reserveCapacity(buckets.count * 2)
+        for bucket in buckets {
+            if bucket.low == bucket.high {
+                result.append(bucket.low)
+            } else if bucket.low.time <= bucket.high.time {
+                result.append(bucket.low)
+                result.append(bucket.high)
+            } else {
+                result.append(bucket.high)
+                result.append(bucket.low)
+            }
+        }
+        return result
     }
 
     /// The value at `time`: the point's own value when one has that time,
     /// else the linear interpolation of its neighbours (the nearest end
     /// outside the range); nil when empty.
     public func value(at time: Int64) -> Double? {
+        let points = self.points
         guard let first = points.first, let last = points.last else { return nil }
         if time <= first.time { return first.value }
         if time >= last.time { return last.value }
@@ -86,11 +136,11 @@ public struct DownsampledSeries: Equatable, Sendable {
 
     /// The smallest and largest value, or nil when empty.
     public var range: (min: Double, max: Double)? {
-        guard let first = points.first else { return nil }
+        guard let first = buckets.first?.low else { return nil }
         var low = first.value, high = first.value
-        for point in points {
-            low = Swift.min(low, point.value)
-            high = Swift.max(high, point.value)
+        for bucket in buckets {
+            low = Swift.min(low, bucket.low.value)
+            high = Swift.max(high, bucket.high.value)
         }
         return (low, high)
     }

@@ -43,7 +43,7 @@ extension Report {
         out += countsTable(instruments)
         out += "<p class=\"note\">Lines: \(escapeXML(([settings.priceName] + settings.series + settings.lowerSeries).joined(separator: ", "))). "
             + "Circles: anomaly alerts (red: critical); hover one for its score and reason. "
-            + "At most \(settings.maxPoints) points per line (runs of four keep their lowest and highest point).</p>\n"
+            + "At most \(settings.maxPoints) points per line (each bucket of consecutive bars keeps its lowest and highest point); gaps in the data break the lines.</p>\n"
         for instrument in instruments {
             let chart = SVGChart(instrument, settings: settings)
             out += "<h2 id=\"\(escapeXML(anchor(instrument.symbol)))\">\(escapeXML(instrument.symbol))</h2>\n"

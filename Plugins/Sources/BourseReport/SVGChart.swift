@@ -98,9 +98,11 @@ public struct SVGChart {
         for (index, name) in names.enumerated() {
             guard let series = instrument.series[name] else { continue }
             let colour = SVGChart.palette[(colourOffset + index) % SVGChart.palette.count]
-            let points = series.points.map { "\(fixed(x.position($0.time), 1)),\(fixed(y.position($0.value), 1))" }
-            out += "<polyline class=\"series\" clip-path=\"url(#\(clip))\" data-series=\"\(escapeXML(name))\" stroke=\"\(colour)\" "
-                + "points=\"\(points.joined(separator: " "))\"><title>\(escapeXML(name))</title></polyline>\n"
+            for segment in SVGChart.segments(series.points) {
+                let points = segment.map { "\(fixed(x.position($0.time), 1)),\(fixed(y.position($0.value), 1))" }
+                out += "<polyline class=\"series\" clip-path=\"url(#\(clip))\" data-series=\"\(escapeXML(name))\" "
+                    + "stroke=\"\(colour)\" points=\"\(points.joined(separator: " "))\"><title>\(escapeXML(name))</title></polyline>\n"
+            }
         }
         guard markers, let price = instrument.series[settings.priceName] else { return out }
         for marker in instrument.markers.sorted(by: { ($0.time, $0.score) < ($1.time, $1.score) }) {
@@ -111,6 +113,30 @@ public struct SVGChart {
                 + "cy=\"\(fixed(y.position(value), 1))\" r=\"5\"><title>\(escapeXML(tip))</title></circle>\n"
         }
         return out
+    }
+}
+
+extension SVGChart {
+    /// The points split where data is missing, so no straight line is drawn
+    /// across years without data (a ticker that left the feed): at every gap
+    /// longer than 50 times the line's mean spacing without its largest gap.
+    /// Decimated lines have uneven spacing (a run's lowest and highest point
+    /// may be neighbours or three bars apart), so the mean, not the median.
+    static func segments(_ points: [SeriesPoint]) -> [ArraySlice<SeriesPoint>] {
+        guard points.count > 2, let first = points.first, let last = points.last else { return [points[...]] }
+        var largest: Int64 = 0
+        for i in 1..<points.count { largest = max(largest, points[i].time - points[i - 1].time) }
+        let mean = Double(last.time - first.time - largest) / Double(points.count - 2)
+        let limit = 50 * max(mean, 1)
+        let threshold = limit < 9e18 ? Int64(limit) : Int64.max
+        var result: [ArraySlice<SeriesPoint>] = []
+        var start = 0
+        for i in 1..<points.count where points[i].time - points[i - 1].time > threshold {
+            result.append(points[start..<i])
+            start = i
+        }
+        result.append(points[start...])
+        return result
     }
 }
 

@@ -1,5 +1,5 @@
 // The `html-report` exporter and its BourseReport model: well-formed page, every series and marker, bounds, determinism.
-import BourseReport
+@testable import BourseReport
 import BourseSDK
 import BourseSDKTesting
 import Foundation
@@ -156,6 +156,28 @@ func feedReport(_ h: PluginHarness, count: Int = 120) throws {
     #expect(series.points.contains(SeriesPoint(time: 333, value: -1e6)))
     #expect(series.points.map(\.time) == series.points.map(\.time).sorted())
     #expect(series.value(at: 777) == 1e6)
+}
+
+@Test func downsamplingStaysEvenlySpaced() {
+    var series = DownsampledSeries(capacity: 64)
+    for i in 0..<5000 { series.append(time: Int64(i), value: Double((i * 7919) % 101)) }
+    let points = series.points
+    #expect(points.count <= 64 && points.count >= 32)
+    // Every bucket holds `bucketSize` bars, so no two kept points are more than two buckets apart.
+    let gaps = zip(points.dropFirst(), points).map { $0.time - $1.time }
+    #expect(gaps.max()! < 2 * Int64(series.bucketSize))
+    #expect(points.first!.time < Int64(series.bucketSize) && points.last!.time > 5000 - Int64(series.bucketSize))
+}
+
+@Test func linesBreakWhereDataIsMissing() {
+    let daily = (0..<10).map { SeriesPoint(time: Int64($0), value: 1) } + (500..<510).map { SeriesPoint(time: Int64($0), value: 2) }
+    #expect(SVGChart.segments(daily).map(\.count) == [10, 10])
+    #expect(SVGChart.segments(Array(daily.prefix(10))).map(\.count) == [10])
+    #expect(SVGChart.segments([SeriesPoint(time: 5, value: 1)]).map(\.count) == [1])
+    // A decimated line's uneven spacing is not a gap.
+    var series = DownsampledSeries(capacity: 64)
+    for i in 0..<5000 { series.append(time: Int64(i) * 86_400, value: Double((i * 7919) % 101)) }
+    #expect(SVGChart.segments(series.points).count == 1)
 }
 
 @Test func numbersAndTextAreFormattedExactly() {
