@@ -27,14 +27,14 @@ let package = Package(
         .library(name: "bourse-ema", type: .dynamic, targets: ["EMAPlugin"]),
         .library(name: "bourse-rsi", type: .dynamic, targets: ["RSIPlugin"]),
         .library(name: "bourse-csv-export", type: .dynamic, targets: ["CSVExportPlugin"]),
+        .library(name: "bourse-codec", type: .dynamic, targets: ["CodecPlugin"]),
+        .library(name: "bourse-file", type: .dynamic, targets: ["FilePlugin"]),
         .library(name: "bourse-indicator-set", type: .dynamic, targets: ["IndicatorSetPlugin"]),
         .library(name: "bourse-anomaly", type: .dynamic, targets: ["AnomalyPlugin"]),
         .library(name: "bourse-predict", type: .dynamic, targets: ["PredictPlugin"]),
-        .library(name: "bourse-codec", type: .dynamic, targets: ["CodecPlugin"]),
-        .library(name: "bourse-file", type: .dynamic, targets: ["FilePlugin"]),
+        .library(name: "bourse-prometheus", type: .dynamic, targets: ["PrometheusPlugin"]),
         .library(name: "bourse-sqlite", type: .dynamic, targets: ["SQLiteExportPlugin"]),
         .library(name: "bourse-html-report", type: .dynamic, targets: ["HTMLReportPlugin"]),
-        .library(name: "bourse-prometheus", type: .dynamic, targets: ["PrometheusPlugin"]),
         .library(name: "BourseIndicators", targets: ["BourseIndicators"]),
         .library(name: "BourseBarFiles", targets: ["BourseBarFiles"]),
         .executable(name: "indicator-bench", targets: ["IndicatorBench"]),
@@ -60,15 +60,15 @@ let package = Package(
         .target(name: "BourseModels"),
         .target(name: "BourseMetrics"),
         .target(name: "BourseBarFiles", dependencies: ["CArchive", "BourseCommon"]),
-
-        // Plugin types.
-        /// Messages/s and MB/s of each codec without the plugin ABI (`codec-bench`).
-        .executableTarget(name: "CodecBench", dependencies: ["BourseCodecs"] + sdk),
-        .target(name: "IndicatorPluginKit", dependencies: ["BourseIndicators"] + sdk),
         /// Codecs (csv, jsonl, binary): messages ↔ bytes. Uses the SDK's message value types, no ABI code.
         .target(name: "BourseCodecs", dependencies: ["BourseBarFiles", "BourseCommon"] + sdk),
+        /// Messages/s and MB/s of each codec without the plugin ABI (`codec-bench`).
+        .executableTarget(name: "CodecBench", dependencies: ["BourseCodecs"] + sdk),
         /// Market data feeds (lean, synthetic, bar files) and the failover state machine, without the SDK.
         .target(name: "BourseSources", dependencies: ["BourseBarFiles", "BourseCommon", "BourseModels"]),
+
+        // Plugin types.
+        .target(name: "IndicatorPluginKit", dependencies: ["BourseIndicators"] + sdk),
         .target(name: "ModelPluginKit", dependencies: ["BourseModels"] + sdk),
         .target(name: "PrometheusPluginKit", dependencies: ["BourseMetrics"] + sdk),
         .target(name: "CSVBarsPluginKit", dependencies: ["BourseBarFiles", "BourseCommon"] + sdk),
@@ -114,11 +114,16 @@ let package = Package(
                 linkerSettings: pluginLinkerSettings("bourse-prometheus")),
         .target(name: "CSVExportPlugin", dependencies: ["CSVExportPluginKit"] + sdk,
                 linkerSettings: pluginLinkerSettings("bourse-csv-export")),
+        .target(name: "CodecPlugin", dependencies: ["CodecPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-codec")),
+        .target(name: "FilePlugin", dependencies: ["CodecPluginKit"] + sdk,
+                linkerSettings: pluginLinkerSettings("bourse-file")),
 
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BourseIndicatorsTests", dependencies: ["BourseIndicators", "TestSupport"]),
         .testTarget(name: "BourseModelsTests", dependencies: ["BourseModels", "TestSupport"]),
+        .testTarget(name: "BourseCodecsTests", dependencies: ["BourseCodecs", "BourseBarFiles", "TestSupport"] + sdk),
         .testTarget(name: "BourseBarFilesTests", dependencies: ["BourseBarFiles", "BourseCommon", "TestSupport"]),
         .testTarget(name: "BourseSourcesTests", dependencies: ["BourseSources", "BourseBarFiles", "BourseCommon", "TestSupport"]),
         .testTarget(name: "SourcesPluginTests", dependencies: [
@@ -132,16 +137,11 @@ let package = Package(
             .product(name: "BourseSDK", package: "PluginSDK"),
             .product(name: "BourseSDKTesting", package: "PluginSDK"),
         ]),
-        .target(name: "CodecPlugin", dependencies: ["CodecPluginKit"] + sdk,
-                linkerSettings: pluginLinkerSettings("bourse-codec")),
-        .target(name: "FilePlugin", dependencies: ["CodecPluginKit"] + sdk,
-                linkerSettings: pluginLinkerSettings("bourse-file")),
         .testTarget(name: "ExporterTests", dependencies: [
             "SQLiteExportPluginKit", "BourseSQLite", "HTMLReportPluginKit", "BourseReport", "TestSupport",
             .product(name: "BourseSDK", package: "PluginSDK"),
             .product(name: "BourseSDKTesting", package: "PluginSDK"),
         ]),
-        .testTarget(name: "BourseCodecsTests", dependencies: ["BourseCodecs", "BourseBarFiles", "TestSupport"] + sdk),
         .testTarget(name: "CodecPluginTests", dependencies: [
             "CodecPluginKit", "CSVExportPluginKit", "BourseCodecs", "TestSupport",
             .product(name: "BourseSDKTesting", package: "PluginSDK"),
