@@ -18,11 +18,19 @@ final class WorkerProcess {
     private(set) var cpuMicroseconds: Int64?
     /// The child's peak resident memory in KiB, once reaped.
     private(set) var peakResidentKiB: Int64?
+    /// The host's peak resident memory in KiB just after the spawn. The
+    /// kernel folds the peak of the address space a process leaves at `exec`
+    /// into its `ru_maxrss`, and `posix_spawn` runs the child in the host's
+    /// address space until then: a child peak at or below this figure may be
+    /// the host's, not the worker's own.
+    private let hostPeakResidentKiBAtSpawn: Int64
 
     private init(pid: pid_t, cpuLimitSeconds: UInt64?, addressSpaceLimitBytes: UInt64?) {
         self.pid = pid
         self.cpuLimitSeconds = cpuLimitSeconds
         self.addressSpaceLimitBytes = addressSpaceLimitBytes
+        var usage = rusage()
+        hostPeakResidentKiBAtSpawn = getrusage(RUSAGE_SELF.rawValue, &usage) == 0 ? Int64(usage.ru_maxrss) : Int64.max
     }
 
     /// The environment of every worker, and nothing else: no secrets or
@@ -174,6 +182,9 @@ extension WorkerProcess {
         if let (usedMiB, limitMiB) = likelyAddressSpaceExhaustion {
             return "\(ending); it had \(usedMiB) MiB resident of its \(limitMiB) MiB address_space_mb limit: probably out of memory"
         }
+        if let limitMiB = possibleAddressSpaceExhaustion {
+            return "\(ending); if it ran out of memory, its address_space_mb limit is \(limitMiB) MiB"
+        }
         guard case .signaled(SIGSYS) = ending, let record = KernelLog.seccompRecord(forProcess: pid) else {
             return "\(ending)"
         }
@@ -185,12 +196,29 @@ extension WorkerProcess {
     /// peak resident memory at 75 % or more of its address-space limit. The
     /// kernel does not say that `mmap` failed, so this is an inference: the
     /// address space is at least the resident memory.
+    /// Only a peak above the host's own (``hostPeakResidentKiBAtSpawn``) is
+    /// known to be the worker's.
     var likelyAddressSpaceExhaustion: (UInt64, UInt64)? {
-        guard let limit = addressSpaceLimitBytes, limit > 0, let resident = peakResidentKiB, resident > 0,
-              case .signaled(let signal) = ending, [SIGABRT, SIGILL, SIGTRAP, SIGSEGV, SIGBUS].contains(signal) else { return nil }
+        guard let limit = addressSpaceLimitBytes, limit > 0, let resident = peakResidentKiB,
+              resident > hostPeakResidentKiBAtSpawn, diedOfAllocationFailureSignal else { return nil }
         let residentBytes = UInt64(resident) * 1024
         guard residentBytes >= limit / 4 * 3 else { return nil }
         return (residentBytes >> 20, limit >> 20)
+    }
+
+    /// The address-space limit in MiB when the worker died of a signal a
+    /// failed allocation causes but its own peak resident memory is unknown
+    /// (hidden under the host's, see ``hostPeakResidentKiBAtSpawn``).
+    var possibleAddressSpaceExhaustion: UInt64? {
+        guard let limit = addressSpaceLimitBytes, limit > 0, diedOfAllocationFailureSignal,
+              let resident = peakResidentKiB, resident <= hostPeakResidentKiBAtSpawn else { return nil }
+        return limit >> 20
+    }
+
+    /// Whether the worker died of SIGABRT, SIGILL, SIGTRAP, SIGSEGV or SIGBUS.
+    private var diedOfAllocationFailureSignal: Bool {
+        guard case .signaled(let signal) = ending else { return false }
+        return [SIGABRT, SIGILL, SIGTRAP, SIGSEGV, SIGBUS].contains(signal)
     }
 
     /// The CPU limit in seconds when the worker ended by SIGXCPU, or by
