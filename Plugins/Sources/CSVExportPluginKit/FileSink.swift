@@ -1,5 +1,6 @@
 // A buffered output file (POSIX), created with its directories.
 import BourseCodecs
+import BourseCommon
 import BourseSDK
 #if canImport(Glibc)
 import Glibc
@@ -72,15 +73,8 @@ final class FileSink {
 
     /// `mkdir -p` of the directory part of `path`.
     static func makeParentDirectories(of path: String) throws {
-        var components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        components.removeLast()
-        var current = path.hasPrefix("/") ? "" : "."
-        for component in components where !component.isEmpty {
-            current += "/" + component
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw PluginError("csv-export: cannot create directory \(current): \(String(cString: strerror(errno)))",
-                                  code: 10)
-            }
+        if let (directory, reason) = Directories.createParents(of: path) {
+            throw PluginError("csv-export: cannot create directory \(directory): \(reason)", code: 10)
         }
     }
 }

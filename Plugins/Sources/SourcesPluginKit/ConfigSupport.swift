@@ -37,7 +37,7 @@ func duration(_ config: PluginConfig, _ key: String, default defaultValue: Int64
     case .string(let text)?:
         do {
             return try IntervalText.nanoseconds(text)
-        } catch let error as DurationParseError {
+        } catch {
             throw PluginError("config key '\(key)': \(error.message)")
         }
     case let other?:
