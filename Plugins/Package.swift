@@ -73,7 +73,7 @@ let package = Package(
         .target(name: "PrometheusPluginKit", dependencies: ["BourseMetrics"] + sdk),
         .target(name: "CSVBarsPluginKit", dependencies: ["BourseBarFiles", "BourseCommon"] + sdk),
         .target(name: "SourcesPluginKit", dependencies: [
-            "BourseSources", "BourseBarFiles", "BourseCommon", "CSVBarsPluginKit",
+            "BourseSources", "BourseBarFiles", "BourseCommon", "CSVBarsPluginKit", "BourseCodecs", "CodecPluginKit",
         ] + sdk),
         .target(name: "CSVExportPluginKit", dependencies: [
             "BourseCodecs", "BourseCommon", .product(name: "BoursePluginABI", package: "PluginSDK"),
@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(name: "BourseBarFilesTests", dependencies: ["BourseBarFiles", "BourseCommon", "TestSupport"]),
         .testTarget(name: "BourseSourcesTests", dependencies: ["BourseSources", "BourseBarFiles", "BourseCommon", "TestSupport"]),
         .testTarget(name: "SourcesPluginTests", dependencies: [
-            "SourcesPluginKit", "BourseCommon", "TestSupport",
+            "SourcesPluginKit", "BourseCodecs", "BourseCommon", "TestSupport",
             .product(name: "BourseSDK", package: "PluginSDK"),
             .product(name: "BourseSDKTesting", package: "PluginSDK"),
         ]),

@@ -182,9 +182,6 @@ extension WorkerProcess {
         if let (usedMiB, limitMiB) = likelyAddressSpaceExhaustion {
             return "\(ending); it had \(usedMiB) MiB resident of its \(limitMiB) MiB address_space_mb limit: probably out of memory"
         }
-        if let limitMiB = possibleAddressSpaceExhaustion {
-            return "\(ending); if it ran out of memory, its address_space_mb limit is \(limitMiB) MiB"
-        }
         guard case .signaled(SIGSYS) = ending, let record = KernelLog.seccompRecord(forProcess: pid) else {
             return "\(ending)"
         }
@@ -204,15 +201,6 @@ extension WorkerProcess {
         let residentBytes = UInt64(resident) * 1024
         guard residentBytes >= limit / 4 * 3 else { return nil }
         return (residentBytes >> 20, limit >> 20)
-    }
-
-    /// The address-space limit in MiB when the worker died of a signal a
-    /// failed allocation causes but its own peak resident memory is unknown
-    /// (hidden under the host's, see ``hostPeakResidentKiBAtSpawn``).
-    var possibleAddressSpaceExhaustion: UInt64? {
-        guard let limit = addressSpaceLimitBytes, limit > 0, diedOfAllocationFailureSignal,
-              let resident = peakResidentKiB, resident <= hostPeakResidentKiBAtSpawn else { return nil }
-        return limit >> 20
     }
 
     /// Whether the worker died of SIGABRT, SIGILL, SIGTRAP, SIGSEGV or SIGBUS.

@@ -42,15 +42,12 @@ public final class FileSourcePlugin: SourcePlugin {
     public let speed: Double
     private let context: PluginContext
     private let publisher: Publisher
-    private let source: ByteSource
-    private let decoder: any MessageDecoder
-    private var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    private let file: DecodedFile
     /// Decoded, not yet published (the look-ahead of `init`, then one message waiting for its time).
     private var pending: [CodecMessage] = []
     private var pendingIndex = 0
     /// Messages decoded at creation to find value names.
     static let lookAhead = 1024
-    private var inputEnded = false
     private var ended = false
     /// Pacing: the first message's event time and the monotonic time it was published.
     private var clockStart: (event: Int64, wall: Int64)?
@@ -70,11 +67,10 @@ public final class FileSourcePlugin: SourcePlugin {
         self.context = context
         publisher = try Publisher(context: context, plugin: Self.name, defaultInstrument: codecConfig.options.instrument)
         do {
-            source = try openByteSource(path: path)
+            file = try DecodedFile(path: path, codec: codecConfig.codec)
         } catch {
             throw PluginError("file: \(error.description)", code: error.code.rawValue)
         }
-        decoder = codecConfig.codec.makeDecoder(sourceName: source.displayName)
         publishedCounter = context.counter("messages_published")
         skippedCounter = context.counter("records_skipped")
         var declared = try declareConfiguredFields(config, context: context, plugin: Self.name)
@@ -86,7 +82,7 @@ public final class FileSourcePlugin: SourcePlugin {
                 declared.insert(topic)
             }
         }
-        context.log(.info, "file: \(source.displayName): codec \(codecConfig.name)"
+        context.log(.info, "file: \(file.source.displayName): codec \(codecConfig.name)"
             + (speed > 0 ? ", paced at \(speed)× event time" : ", full speed"))
     }
 
@@ -112,7 +108,7 @@ public final class FileSourcePlugin: SourcePlugin {
             }
             guard pendingIndex < pending.count else {
                 ended = true
-                source.close()
+                file.close()
                 return published > 0 ? .produced : .endOfStream
             }
             let message = pending[pendingIndex]
@@ -129,7 +125,7 @@ public final class FileSourcePlugin: SourcePlugin {
 
     /// Closes the file.
     public func stop() throws {
-        source.close()
+        file.close()
     }
 
     /// True when `message` may be published now (paced mode).
@@ -148,7 +144,9 @@ public final class FileSourcePlugin: SourcePlugin {
         while true {
             let item: DecodedItem?
             do {
-                item = try decoder.next()
+                item = try file.next()
+            } catch .file(let error) {
+                throw PluginError("file: \(error.description)", code: error.code.rawValue)
             } catch {
                 throw PluginError("file: \(error)", code: 4)
             }
@@ -159,22 +157,7 @@ public final class FileSourcePlugin: SourcePlugin {
                 skippedCounter.add()
                 context.log(.warning, "file: skipped record: \(problem)")
             case nil:
-                if inputEnded { return nil }
-                let source = self.source
-                let count: Int
-                do {
-                    count = try chunk.withUnsafeMutableBytes { buffer in
-                        Result { () throws(BarFileError) in try source.read(into: buffer) }
-                    }.get()
-                } catch {
-                    throw PluginError("file: \(error.description)", code: error.code.rawValue)
-                }
-                if count == 0 {
-                    inputEnded = true
-                    decoder.finishInput()
-                } else {
-                    chunk.withUnsafeBytes { decoder.feed(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-                }
+                return nil
             }
         }
     }

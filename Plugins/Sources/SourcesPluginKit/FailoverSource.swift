@@ -7,8 +7,7 @@ import CSVBarsPluginKit
 /// The first-party sources a failover group can run as children, by plugin name.
 ///
 /// Extension point: a source whose logic is a ``MarketFeed`` adds one entry
-/// here (the `file` source: `"file": { try FileFeed(options: FileSourceConfig($0).options) }`).
-/// Third-party sources cannot be children (they run in their own processes).
+/// here. Third-party sources cannot be children (they run in their own processes).
 public enum FailoverChildren {
     /// Makes a child's feed from its `config` object.
     public typealias Builder = (PluginConfig) throws -> MarketFeed
@@ -32,6 +31,7 @@ public enum FailoverChildren {
                 throw PluginError("csv-bars: \(error)", code: 2)
             }
         },
+        "file": { config in try CodecFileFeed(config: config) },
     ]
 }
 

@@ -1,6 +1,8 @@
 // The lean, synthetic and failover source plugins through the SDK harness.
+import BourseCodecs
 import BourseCommon
 import BourseSDK
+import Foundation
 import BourseSDKTesting
 import SourcesPluginKit
 import Testing
@@ -108,7 +110,7 @@ func bars(_ messages: [Message]) -> [(time: Int64, bar: Bar)] {
 @Test func failoverConfigurationErrors() {
     #expect(createError(FailoverSource.self, #"{}"#).contains("'sources' must be a non-empty list"))
     #expect(createError(FailoverSource.self, #"{"sources": [{"plugin": "kafka"}]}"#)
-        .contains("plugin \"kafka\" cannot be a failover child (supported: csv-bars, lean, synthetic"))
+        .contains("plugin \"kafka\" cannot be a failover child (supported: csv-bars, file, lean, synthetic"))
     #expect(createError(FailoverSource.self, #"{"sources": [{"plugin": "synthetic"}, {"plugin": "synthetic", "name": "synthetic#1"}]}"#)
         .contains("name \"synthetic#1\" is used twice"))
     #expect(createError(FailoverSource.self, #"{"sources": [{"plugin": "synthetic", "config": {"count": -1}}]}"#)
@@ -116,4 +118,53 @@ func bars(_ messages: [Message]) -> [(time: Int64, bar: Bar)] {
     #expect(createError(FailoverSource.self, #"{"sources": [{"plugin": "synthetic"}], "stall_timeout": "soon"}"#)
         .contains("'stall_timeout'"))
     #expect(createError(FailoverSource.self, #"{"sources": [{"plugin": "synthetic"}], "recovery": 0}"#).contains("'recovery' must be ≥ 1"))
+}
+
+/// `count` daily bars of `symbol` from 2020-01-01 as a JSON-lines file, with
+/// an alert after the third (not market data) when `withAlert`.
+func jsonLinesBars(_ symbol: String, count: Int, in directory: URL, name: String, withAlert: Bool = false) throws -> String {
+    let encoder = try Codecs.named("jsonl").makeEncoder()
+    var bytes: [UInt8] = []
+    let day: Int64 = 86_400_000_000_000, start: Int64 = 1_577_836_800_000_000_000
+    for i in 0..<count {
+        let close = 100.0 + Double(i)
+        try encoder.encode(CodecMessage(topic: "bars", instrument: symbol, eventTime: start + Int64(i) * day, payload: .bar(Bar(
+            open: close - 0.5, high: close + 1, low: close - 1, close: close, volume: 1000, intervalNanoseconds: day))), into: &bytes)
+        if withAlert && i == 2 {
+            try encoder.encode(CodecMessage(topic: "alerts", instrument: symbol, eventTime: start + Int64(i) * day,
+                                            payload: .alert(Alert(score: 1, reason: "test"))), into: &bytes)
+        }
+    }
+    let path = directory.appendingPathComponent(name).path
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+}
+
+@Test func failoverWithFileChildrenMovesOnAtTheEndOfThePrimaryFile() throws {
+    let dir = try TestData.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let primary = json(try jsonLinesBars("ABC", count: 20, in: dir, name: "primary.jsonl", withAlert: true))
+    let backup = json(try jsonLinesBars("ABC", count: 30, in: dir, name: "backup.jsonl"))
+    let h = try PluginHarness(FailoverSource.self, config: #"""
+        {"sources": [
+            {"name": "primary", "plugin": "file", "config": {"path": \#(primary)}},
+            {"name": "backup", "plugin": "file", "config": {"path": \#(backup), "codec": "jsonl"}}]}
+        """#, outputs: ["bars.ABC.1d"])
+    try h.pollUntilEnd()
+    let series = bars(h.published)
+    #expect(series.count == 30, "\(series.count)")
+    #expect(series.map(\.bar.close) == (0..<30).map { 100.0 + Double($0) })
+    #expect(zip(series, series.dropFirst()).allSatisfy { $0.time < $1.time })
+    #expect(h.published.allSatisfy { $0.instrument == h.instrument("ABC") })
+    #expect(h.counter("skipped_not_market_data") == 1, "\(h.logs.map(\.message))")
+    #expect(h.logs.contains { $0.message.contains("failover: switched primary → backup") }, "\(h.logs.map(\.message))")
+}
+
+@Test func fileChildConfigurationErrors() throws {
+    #expect(createError(FailoverSource.self, #"{"sources": [{"plugin": "file", "config": {}}]}"#)
+        .contains("failover: source file#1: missing required config key 'config.path'"))
+    #expect(createError(FailoverSource.self, #"{"sources": [{"plugin": "file", "config": {"path": "/nonexistent/x.csv"}}]}"#)
+        .contains("failover: source file#1: file: "))
+    #expect(createError(FailoverSource.self, #"{"sources": [{"plugin": "file", "config": {"path": "/tmp/x.csv", "speed": 2}}]}"#)
+        .contains("unknown config key 'config.speed'"))
 }
