@@ -160,7 +160,7 @@ final class SandboxedPluginInstance: PluginInstance {
                 restarts += 1
                 let delay = min(options.restartBackoffNanoseconds << Int64(restarts - 1), 10_000_000_000)
                 let replay = inFlight.hasAny
-                    ? "; redelivering \(inFlight.messageCount) message(s) in \(inFlight.batchCount) batch(es) it had not answered (at least once: "
+                    ? "; redelivering \(inFlight.messageCount) message(s) in \(inFlight.batchCount) batch(es) not yet answered (at least once: "
                         + "the plugin may see some of them twice)"
                     : ""
                 services.log(level: Int32(BOURSE_LOG_WARNING.rawValue),
