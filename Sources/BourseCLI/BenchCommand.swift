@@ -45,13 +45,7 @@ struct Bench: ParsableCommand {
             }
             let bench = BusBenchmark(messages: messages, payloadBytes: payloadBytes, batchSize: batch, repetitions: repetitions)
             let results = try bench.run(subscriberCounts: counts)
-            if json {
-                printJSON(results)
-                return
-            }
-            #if DEBUG
-            printError("warning: this is a debug build; build with `swift build -c release` for real figures")
-            #endif
+            if printedBenchJSON(results, json: json) { return }
             print("in-process bus, \(messages) messages of \(payloadBytes)-byte payload, publish batches of \(batch), best of \(repetitions)")
             let rows = results.map { r in
                 [r.name, String(format: "%.1f M/s", r.messagesPerSecond / 1e6), String(format: "%.1f M/s", r.deliveriesPerSecond / 1e6),
@@ -103,13 +97,7 @@ struct Bench: ParsableCommand {
             let bench = RingBenchmark(messages: messages, roundTrips: roundTrips, payloadBytes: payloadBytes,
                                       ringBytes: ringBytes, batchSize: batch, repetitions: repetitions)
             let results = try bench.run()
-            if json {
-                printJSON(results)
-                return
-            }
-            #if DEBUG
-            printError("warning: this is a debug build; build with `swift build -c release` for real figures")
-            #endif
+            if printedBenchJSON(results, json: json) { return }
             print("shared-memory rings, frames of 48 + \(payloadBytes) bytes, \(ringBytes >> 10) KiB rings, best of \(repetitions)")
             print("one way: \(messages) frames, commit every \(batch); round trip: \(roundTrips) round trips")
             func ns(_ value: Double?) -> String { value.map { String(format: "%.0f ns", $0) } ?? "" }
@@ -174,13 +162,7 @@ extension Bench {
         func run() throws {
             let results = try WorkerBenchmark(echoPlugin: echo, sinkPlugin: sink, memoryPlugins: memoryPlugins,
                                               messages: messages, payloadBytes: payloadBytes, batchSize: batch).run()
-            if json {
-                printJSON(results)
-                return
-            }
-            #if DEBUG
-            printError("warning: this is a debug build; build with `swift build -c release` for real figures")
-            #endif
+            if printedBenchJSON(results, json: json) { return }
             print("plugin in a sandboxed worker vs in process: \(messages) messages of \(payloadBytes)-byte payload, batches of \(batch)")
             let rows = results.figures.map { f in
                 [f.hosting, String(format: "%.2f M/s", f.oneWayPerSecond / 1e6), String(format: "%.2f M/s", f.roundTripPerSecond / 1e6),

@@ -62,3 +62,18 @@ func formatTable(_ header: [String], _ rows: [[String]], rightAligned: Set<Int> 
     }
     return ([line(header)] + rows.map(line)).joined(separator: "\n")
 }
+
+/// For a bench command: prints `results` as JSON and returns true when
+/// `json` is set; otherwise warns on stderr when this is a debug build
+/// (whose figures mean little) and returns false, for the caller to print
+/// its table.
+func printedBenchJSON<T: Encodable>(_ results: T, json: Bool) -> Bool {
+    if json {
+        printJSON(results)
+        return true
+    }
+    #if DEBUG
+    printError("warning: this is a debug build; build with `swift build -c release` for real figures")
+    #endif
+    return false
+}

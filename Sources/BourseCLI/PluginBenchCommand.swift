@@ -66,13 +66,7 @@ extension Bench {
             let bench = PluginBenchmark(plugin: plugin, configJSON: config, outputs: outputTopics, bars: bars,
                                         batchSize: batch, repetitions: repetitions, seed: seed)
             let results = try bench.run(hostings)
-            if json {
-                printJSON(results)
-                return
-            }
-            #if DEBUG
-            printError("warning: this is a debug build; build with `swift build -c release` for real figures")
-            #endif
+            if printedBenchJSON(results, json: json) { return }
             print("plugin \(plugin): \(bars) synthetic bars, batches of \(batch), best of \(repetitions)")
             let rows = results.map { f in
                 [f.hosting, String(format: "%.2f M bars/s", f.barsPerSecond / 1e6), String(format: "%.1f ns", f.nanosecondsPerBar),

@@ -38,10 +38,7 @@ extension Bench {
         func run() throws {
             let figures = try StoreBenchmark(librarySize: libraryBytes, repetitions: repetitions, verifyPlugins: verifyPlugins,
                                              directory: directory).run()
-            if json { printJSON(figures); return }
-            #if DEBUG
-            printError("warning: this is a debug build; build with `swift build -c release` for real figures")
-            #endif
+            if printedBenchJSON(figures, json: json) { return }
             print("plugin store in \(directory), median of \(repetitions) runs")
             let rows = figures.map { f in
                 [f.operation, String(format: "%.1f ms", f.medianMilliseconds), String(format: "%.1f–%.1f ms", f.minimumMilliseconds, f.maximumMilliseconds),
