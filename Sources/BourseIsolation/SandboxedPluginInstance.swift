@@ -202,7 +202,8 @@ final class SandboxedPluginInstance: PluginInstance {
         }
         let configuration = WorkerConfiguration(
             pluginPath: info.path, nodeID: services.nodeID, nodeName: label, configJSON: configJSON,
-            outputs: services.outputTopics, topics: knownTopics(), fields: knownFields(), permissions: options.permissions)
+            outputs: services.outputTopics, topics: knownTopics(), fields: knownFields(), permissions: options.permissions,
+            restartCount: UInt32(restarts))
         let status = try call(.configure, payload: configuration.encoded(), timeout: options.startTimeoutNanoseconds)
         guard status == Int32(BOURSE_OK.rawValue) else { throw WorkerFailure(description: "create failed") }
     }

@@ -4,7 +4,7 @@ import CBourseABI
 
 /// Version of the host ↔ worker protocol. The host passes it on the
 /// worker's command line; a worker of another build refuses to start.
-let workerProtocolVersion = 3
+let workerProtocolVersion = 4
 
 /// Frame kinds exchanged between the host and a worker. Host → worker kinds
 /// are below 100, worker → host kinds from 100. A host receiving any other
@@ -60,6 +60,8 @@ struct WorkerConfiguration: Equatable {
     var fields: [(topic: UInt32, names: [String])]
     /// Permissions granted (descriptor syntax).
     var permissions: String
+    /// How many times the node's worker was restarted before this one (`restart_count`).
+    var restartCount: UInt32
 
     static func == (a: WorkerConfiguration, b: WorkerConfiguration) -> Bool {
         a.encoded() == b.encoded()
@@ -78,11 +80,13 @@ struct WorkerConfiguration: Equatable {
             e.list(entry.names) { $0.string($1) }
         }
         e.string(permissions)
+        e.u32(restartCount)
         return e.bytes
     }
 
     init(pluginPath: String, nodeID: UInt32, nodeName: String, configJSON: String, outputs: [UInt32],
-         topics: [(id: UInt32, name: String)], fields: [(topic: UInt32, names: [String])], permissions: String) {
+         topics: [(id: UInt32, name: String)], fields: [(topic: UInt32, names: [String])], permissions: String,
+         restartCount: UInt32 = 0) {
         self.pluginPath = pluginPath
         self.nodeID = nodeID
         self.nodeName = nodeName
@@ -91,6 +95,7 @@ struct WorkerConfiguration: Equatable {
         self.topics = topics
         self.fields = fields
         self.permissions = permissions
+        self.restartCount = restartCount
     }
 
     init(decoding bytes: UnsafeRawBufferPointer) throws {
@@ -103,6 +108,7 @@ struct WorkerConfiguration: Equatable {
         topics = try d.list { (id: try $0.u32(), name: try $0.string()) }
         fields = try d.list { d in (topic: try d.u32(), names: try d.list { try $0.string() }) }
         permissions = try d.string()
+        restartCount = try d.u32()
         try d.finish()
     }
 }

@@ -9,6 +9,7 @@ final class WorkerServices: NodeServices {
     let nodeID: UInt32
     let nodeName: String
     let outputTopics: [UInt32]
+    let restartCount: UInt32
     private let channel: FrameChannel
     private let inbox: DeliveryInbox
     private var topicIDs: [String: UInt32] = [:]
@@ -26,6 +27,7 @@ final class WorkerServices: NodeServices {
         nodeID = configuration.nodeID
         nodeName = configuration.nodeName
         outputTopics = configuration.outputs
+        restartCount = configuration.restartCount
         self.channel = channel
         for (id, name) in configuration.topics {
             topicIDs[name] = id

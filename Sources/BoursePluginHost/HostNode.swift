@@ -183,6 +183,7 @@ let hostAPITable: UnsafePointer<bourse_host_api> = {
         guard let host = HostNode.from(node) else { return nil }
         return host.cString(host.services.nodeName)
     }
+    api.restart_count = { node in HostNode.from(node)?.services.restartCount ?? 0 }
     let pointer = UnsafeMutablePointer<bourse_host_api>.allocate(capacity: 1)
     pointer.initialize(to: api)
     return UnsafePointer(pointer)

@@ -34,4 +34,12 @@ public protocol NodeServices: AnyObject {
     func declareFields(topicID: UInt32, names: [String]) throws
     /// Value field names declared for a topic.
     func fieldNames(of topicID: UInt32) -> [String]
+    /// How many times the node's worker was restarted before this instance
+    /// was created (`restart_count`, ABI 1.2).
+    var restartCount: UInt32 { get }
+}
+
+extension NodeServices {
+    /// 0: an instance hosted in process is never recreated.
+    public var restartCount: UInt32 { 0 }
 }

@@ -44,6 +44,7 @@ func makeStubHostAPI() -> bourse_host_api {
     host.field_name = { _, _, _ in nil }
     host.node_id = { _ in 1 }
     host.node_name = { _ in UnsafePointer(stubNodeName) }
+    host.restart_count = { _ in 0 }
     return host
 }
 

@@ -125,7 +125,7 @@ struct CLITests {
         #expect(ok.status == 0)
         let object = try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as? [String: Any]
         #expect(object?["kind"] as? String == "source")
-        #expect(object?["abi"] as? String == "1.1")
+        #expect(object?["abi"] as? String == "1.2")
         let bad = try bourse(["plugin", "inspect", "/etc/hostname"])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("not an ELF file"))
@@ -135,6 +135,6 @@ struct CLITests {
     func version() throws {
         let result = try bourse(["version"])
         #expect(result.status == 0)
-        for name in ["plugin-abi 1.1", "sqlite", "libarchive", "libseccomp"] { #expect(result.stdout.contains(name)) }
+        for name in ["plugin-abi 1.2", "sqlite", "libarchive", "libseccomp"] { #expect(result.stdout.contains(name)) }
     }
 }

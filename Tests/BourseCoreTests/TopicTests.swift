@@ -67,9 +67,9 @@ struct ABIVersionTests {
         #expect(!host.accepts(plugin: ABIVersion(major: 0, minor: 9)))
     }
 
-    @Test("this host is ABI 1.1")
+    @Test("this host is ABI 1.2")
     func hostVersion() {
-        #expect(ABIVersion.host == ABIVersion(major: 1, minor: 1))
+        #expect(ABIVersion.host == ABIVersion(major: 1, minor: 2))
     }
 }
 

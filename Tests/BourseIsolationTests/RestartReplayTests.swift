@@ -50,6 +50,8 @@ struct RestartReplayTests {
         #expect(result.stderr.contains("killed by SIGABRT"), "\(result.stderr)")
         #expect(result.stderr.contains("restart 1 of 2"), "\(result.stderr)")
         #expect(result.stderr.contains("redelivering"), "\(result.stderr)")
+        // The first instance is told 0, the one made after the crash 1 (`restart_count`, ABI 1.2).
+        #expect(result.stderr.contains("restart_count=0") && result.stderr.contains("restart_count=1"), "\(result.stderr)")
         // The crashed batch and those behind it were not handled before the
         // crash, so the replay delivers each bar exactly once here.
         #expect(statistics(json, "crasher")["messagesOut"] as? Int == 2000, "\(json)")

@@ -32,6 +32,12 @@ public final class PluginContext {
     public let nodeID: UInt32
     /// The topics this node publishes to (the graph's `publishes`), in order.
     public let outputs: [Topic]
+    /// How many times this node's instance was created again during this run
+    /// after its sandboxed worker failed (0 for the first instance, and with
+    /// a host older than ABI 1.2). The failed instance's unfinished batches
+    /// are delivered again; an exporter writing files continues (appends to)
+    /// what it wrote instead of starting over.
+    public let restartCount: Int
 
     /// Wraps the host table; the caller has checked that every 1.0 function is present.
     init(host: bourse_host_api, node: OpaquePointer?) {
@@ -39,6 +45,7 @@ public final class PluginContext {
         self.node = node
         nodeName = host.node_name(node).map { String(cString: $0) } ?? ""
         nodeID = host.node_id(node)
+        restartCount = host.restart_count.map { Int($0(node)) } ?? 0
         let outputCount = host.output_count(node)
         var outputs: [Topic] = []
         outputs.reserveCapacity(Int(outputCount))

@@ -97,10 +97,17 @@ private func hostIsUsable(_ host: UnsafePointer<bourse_host_api>?) throws -> bou
     guard host.pointee.abi_major == BourseABI.major else {
         throw PluginError("host ABI \(host.pointee.abi_major).\(host.pointee.abi_minor) is incompatible with plugin ABI \(BourseABI.major).\(BourseABI.minor)")
     }
-    guard Int(host.pointee.struct_size) >= MemoryLayout<bourse_host_api>.size else {
-        throw PluginError("host table too small: \(host.pointee.struct_size) bytes, need \(MemoryLayout<bourse_host_api>.size)")
+    // An ABI 1.0/1.1 host's table ends before `restart_count`: copy only
+    // what the host has; later functions stay NULL.
+    let hostSize = Int(UnsafeRawPointer(host).load(as: UInt32.self))
+    let minimum = MemoryLayout<bourse_host_api>.offset(of: \bourse_host_api.restart_count)!
+    guard hostSize >= minimum else {
+        throw PluginError("host table too small: \(hostSize) bytes, need \(minimum)")
     }
-    let table = host.pointee
+    var table = bourse_host_api()
+    withUnsafeMutableBytes(of: &table) { copy in
+        copy.copyMemory(from: UnsafeRawBufferPointer(start: host, count: min(hostSize, copy.count)))
+    }
     let present: [Bool] = [
         table.publish != nil, table.log != nil, table.now_ns != nil, table.monotonic_ns != nil,
         table.counter_id != nil, table.counter_add != nil, table.topic_id != nil, table.topic_name != nil,

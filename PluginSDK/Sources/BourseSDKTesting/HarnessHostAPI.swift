@@ -36,6 +36,7 @@ func makeHarnessHostTable() -> UnsafeMutablePointer<bourse_host_api> {
     table.field_name = hostFieldName
     table.node_id = hostNodeID
     table.node_name = hostNodeName
+    table.restart_count = hostRestartCount
     let pointer = UnsafeMutablePointer<bourse_host_api>.allocate(capacity: 1)
     pointer.initialize(to: table)
     return pointer
@@ -251,6 +252,10 @@ private func hostFieldName(_ node: OpaquePointer?, _ topic: UInt32, _ index: UIn
 
 private func hostNodeID(_ node: OpaquePointer?) -> UInt32 {
     state(node).nodeID
+}
+
+private func hostRestartCount(_ node: OpaquePointer?) -> UInt32 {
+    state(node).locked { $0.restartCount }
 }
 
 private func hostNodeName(_ node: OpaquePointer?) -> UnsafePointer<CChar>? {

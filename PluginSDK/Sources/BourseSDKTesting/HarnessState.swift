@@ -56,6 +56,8 @@ final class HarnessState: @unchecked Sendable {
 
     let kind: PluginKind
     let nodeID: UInt32 = 1
+    /// What `restart_count` answers (set before `create`).
+    var restartCount: UInt32 = 0
     let nodeNameCString: UnsafeMutablePointer<CChar>
     var topics = InternTable()
     var instruments = InternTable()

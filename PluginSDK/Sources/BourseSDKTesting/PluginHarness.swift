@@ -51,21 +51,28 @@ public final class PluginHarness {
     ///   - config: the node's configuration, a JSON object.
     ///   - outputs: the topics the node publishes to (`output_topic`).
     ///   - topics: other topics known to the graph, e.g. the inputs.
+    ///   - restartCount: what the host's `restart_count` answers: 0 for a
+    ///     first instance, N to act as the instance made after the node's
+    ///     worker failed N times (to test that an exporter continues its files).
+    ///   - hostABIMinor: the ABI minor of the host to act as; an older host's
+    ///     table ends where that version's did (1.0 and 1.1: no `restart_count`).
     /// - Throws: ``PluginError`` when the descriptor is invalid, a topic name
     ///   is invalid, or `create` fails (with the plugin's message and code).
     public convenience init<P: Plugin>(_ type: P.Type, config: String = "{}", outputs: [String] = ["out"],
-                                       topics: [String] = []) throws {
+                                       topics: [String] = [], restartCount: Int = 0,
+                                       hostABIMinor: Int = Int(BourseABI.minor)) throws {
         guard let descriptor = exportAnyPlugin(type) else {
             throw PluginError("\(type) adopts none of SourcePlugin, IndicatorPlugin, ModelPlugin, CodecPlugin, ExporterPlugin")
         }
-        try self.init(descriptor: descriptor, config: config, outputs: outputs, topics: topics)
+        try self.init(descriptor: descriptor, config: config, outputs: outputs, topics: topics, restartCount: restartCount,
+                      hostABIMinor: hostABIMinor)
     }
 
     /// Runs any plugin from its `bourse_plugin_descriptor` — for example a C
     /// plugin linked into the test target, by passing the result of its
     /// `bourse_plugin_entry_v1()`. Same checks and parameters as the generic initializer.
     public init(descriptor raw: UnsafeRawPointer, config: String = "{}", outputs: [String] = ["out"],
-                topics: [String] = []) throws {
+                topics: [String] = [], restartCount: Int = 0, hostABIMinor: Int = Int(BourseABI.minor)) throws {
         for topic in outputs + topics where !HarnessRules.isValidTopic(topic) {
             throw PluginError("invalid topic name \"\(topic)\"")
         }
@@ -79,7 +86,12 @@ public final class PluginHarness {
         toolchain = checked.toolchain
         state = HarnessState(kind: checked.kind, nodeName: checked.name)
         hostTable = makeHarnessHostTable()
+        if hostABIMinor < 2 {
+            hostTable.pointee.abi_minor = UInt16(max(0, hostABIMinor))
+            hostTable.pointee.struct_size = UInt32(MemoryLayout<bourse_host_api>.offset(of: \bourse_host_api.restart_count)!)
+        }
         state.locked { state in
+            state.restartCount = UInt32(clamping: restartCount)
             state.outputs = outputs.map { state.topics.intern($0) }
             topics.forEach { _ = state.topics.intern($0) }
         }

@@ -292,6 +292,14 @@ struct PluginTests {
         #expect(badTopic?.message == "invalid topic name \"a..b\"")
     }
 
+    @Test func restartCountComesFromTheHostAndIsZeroWithAnOlderHost() throws {
+        #expect(try PluginHarness(SMAIndicator.self).logs.contains { $0.message == "restart count 0" })
+        #expect(try PluginHarness(SMAIndicator.self, restartCount: 3).logs.contains { $0.message == "restart count 3" })
+        // An ABI 1.1 host's table ends before restart_count: the SDK reads no further.
+        let older = try PluginHarness(SMAIndicator.self, restartCount: 3, hostABIMinor: 1)
+        #expect(older.logs.contains { $0.message == "restart count 0" })
+    }
+
     @Test func exportPluginReturnsAStableDescriptor() throws {
         let first = exportPlugin(SMAIndicator.self)
         #expect(exportPlugin(SMAIndicator.self) == first)
@@ -302,7 +310,7 @@ struct PluginTests {
         #expect(descriptor.struct_size == UInt32(MemoryLayout<bourse_plugin_descriptor>.size))
         #expect(descriptor.abi_major == 1)
         #expect(descriptor.abi_minor == UInt16(BOURSE_ABI_MINOR))
-        #expect(descriptor.abi_minor == 1)
+        #expect(descriptor.abi_minor == 2)
         #expect(descriptor.permissions == nil)
         #expect(descriptor.kind == BOURSE_KIND_INDICATOR.rawValue)
         #expect(String(cString: descriptor.name) == "sma")

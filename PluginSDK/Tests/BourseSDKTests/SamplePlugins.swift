@@ -95,6 +95,7 @@ final class SMAIndicator: IndicatorPlugin {
         guard let output = context.outputs.first else { throw PluginError("needs one output") }
         self.output = output
         try context.declareFields(["sma", "count"], for: output)
+        context.log(.debug, "restart count \(context.restartCount)")
     }
 
     func onMessages(_ batch: MessageBatch) throws {

@@ -6,7 +6,7 @@ import BourseSDK
 /// Layout (all integers little-endian; `varint` = unsigned LEB128):
 ///
 /// ```
-/// stream  = header frame*
+/// stream  = header frame* (header frame*)*
 /// header  = "BRSM" (4 bytes) · version u16 (= 1) · reserved u16 (= 0)
 /// frame   = length u32 (bytes after this field, 1 … 131072) · body
 /// body    = 0x01 · id varint · UTF-8 text                    (string definition)
@@ -21,6 +21,10 @@ import BourseSDK
 /// is exactly what the C ABI carries for the type (docs/abi.md §7), so any
 /// type — private ones included — round-trips bit for bit.
 ///
+/// A header may come again between frames: a writer that restarted (an
+/// exporter's instance made again after its worker failed) continues the
+/// file with a new header, and string ids start again from 1 there.
+///
 /// Decoders refuse a stream without the magic, and any version but 1, with
 /// a clear error; a frame length out of range or a stream cut inside a
 /// frame ends the stream; a frame whose content is bad (an undefined string
@@ -33,6 +37,9 @@ public struct BinaryCodec: Codec {
 
     /// The 4 magic bytes "BRSM".
     public static let magic: [UInt8] = Array("BRSM".utf8)
+    /// The magic read as a little-endian frame length (far above
+    /// ``maxFrameLength``, so a header after frames is never taken for one).
+    static let magicWord = Int(UInt32(magic[0]) | UInt32(magic[1]) << 8 | UInt32(magic[2]) << 16 | UInt32(magic[3]) << 24)
     /// The format version this codec writes and reads.
     public static let version: UInt16 = 1
     /// Bytes of the stream header.
@@ -176,6 +183,13 @@ final class BinaryDecoder: MessageDecoder {
             }
             let frameStart = offset
             let length = Int(buffer.loadLittleEndian(UInt32.self, at: position))
+            if length == BinaryCodec.magicWord {
+                // Another header: a restarted writer continued the file. Its
+                // string ids start again.
+                headerRead = false
+                strings.removeAll(keepingCapacity: true)
+                continue
+            }
             guard length >= 1 && length <= BinaryCodec.maxFrameLength else {
                 finished = true
                 throw fail(.badFrame, "frame length \(length) is outside 1...\(BinaryCodec.maxFrameLength)", at: frameStart)

@@ -17,7 +17,10 @@ import CBourseABI
 ///
 /// A path may contain `{topic}`, replaced by the topic name (a `/` in the
 /// name becomes `_`), giving one file per topic. Directories are created as
-/// needed; files are truncated when first written in a run.
+/// needed; files are truncated when first written in a run, except by an
+/// instance made after the node's worker failed (`restartCount` > 0), which
+/// appends (a CSV file keeps its header, which must match). Each delivered
+/// batch is written out before the call returns.
 ///
 /// Columns: `time` (ISO-8601 UTC, fraction only when non-zero), `topic`,
 /// `instrument`, then the payload's fields (bar: open, high, low, close,
@@ -137,6 +140,10 @@ public final class CSVExporter: ExporterPlugin {
             }
             writtenCounter.add()
         }
+        // Each batch reaches the files whole before it is acknowledged: a
+        // worker that dies later loses nothing, and a batch it was writing
+        // when it died is delivered again to an instance that appends.
+        try flush()
     }
 
     /// The file, name and value names of a topic (computed once per topic).
@@ -152,7 +159,10 @@ public final class CSVExporter: ExporterPlugin {
             if let existing = sinks[path] {
                 sink = existing
             } else {
-                let made = try FileSink(path: path)
+                let made = try FileSink(path: path, append: context.restartCount > 0, headerLine: format == .csv)
+                if context.restartCount > 0 {
+                    context.log(.info, "csv-export: restarted instance (restart \(context.restartCount)): appending to \(path)")
+                }
                 sinks[path] = made
                 sinkOrder.append(path)
                 sink = made

@@ -86,6 +86,10 @@ public final class HTMLReporter: ExporterPlugin {
         alertsCounter = context.counter("alerts")
         ignoredCounter = context.counter("messages_ignored")
         writtenCounter = context.counter("reports_written")
+        if context.restartCount > 0 {
+            context.log(.warning, "html-report: restarted instance (restart \(context.restartCount)): the report holds "
+                + "what arrives from now on; what the failed instance had gathered was in its memory")
+        }
     }
 
     /// Adds bars, configured values and alerts to the report.

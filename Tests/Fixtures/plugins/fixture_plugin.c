@@ -27,7 +27,8 @@
  *              "declare_late": true calls declare_fields from poll (refused).
  *   indicator: "crash_at": K aborts on a bar with close == K, except in the
  *              worker's first on_messages call (a restarted worker, whose first
- *              batch is the replayed one, survives: tests redelivery).
+ *              batch is the replayed one, survives: tests redelivery); logs
+ *              "restart_count=N" at create (ABI 1.2).
  *   indicator: "stamp": true writes the CLOCK_MONOTONIC time at which it received
  *              each echoed bytes message (int64 ns) into its first 8 payload
  *              bytes, so a benchmark can time each hop of a ping-pong.
@@ -98,6 +99,11 @@ static int32_t fx_create(const bourse_plugin_descriptor *d, const bourse_host_ap
     f->declare_late = strstr(json, "\"declare_late\":true") != NULL;
     f->stamp = strstr(json, "\"stamp\":true") != NULL;
     f->crash_at = config_long(json, "crash_at", -1);
+    if (f->crash_at >= 0 && BOURSE_HAS_FIELD(host, bourse_host_api, restart_count) && host->restart_count != NULL) {
+        char line[48];
+        snprintf(line, sizeof line, "restart_count=%u", host->restart_count(node));
+        host->log(node, BOURSE_LOG_WARNING, line);
+    }
     char symbol[64];
     config_string(json, "instrument", symbol, sizeof symbol, "TEST");
     config_string(json, "out", f->out, sizeof f->out, "");

@@ -43,8 +43,9 @@ extern "C" {
 /** ABI major version: changes only on an incompatible change. */
 #define BOURSE_ABI_MAJOR 1
 /** ABI minor version: grows when fields or functions are appended.
- *  1.1 appended bourse_plugin_descriptor.permissions. */
-#define BOURSE_ABI_MINOR 1
+ *  1.1 appended bourse_plugin_descriptor.permissions;
+ *  1.2 appended bourse_host_api.restart_count. */
+#define BOURSE_ABI_MINOR 2
 
 /** Name of the single symbol a plugin exports. */
 #define BOURSE_PLUGIN_ENTRY_SYMBOL "bourse_plugin_entry_v1"
@@ -412,6 +413,17 @@ typedef struct bourse_host_api {
 
     /** Name of this node as written in the graph file. */
     const char *(*node_name)(bourse_node *node);
+
+    /* ---- ABI 1.2 (check BOURSE_HAS_FIELD(host, bourse_host_api, restart_count)) ---- */
+
+    /**
+     * How many times this node's instance was created again during this run
+     * after its sandboxed worker failed: 0 for the first instance. The host
+     * then delivers again every batch the failed instance had not finished
+     * (at least once), so an exporter that writes files continues what the
+     * failed instance wrote (append) instead of starting over.
+     */
+    uint32_t (*restart_count)(bourse_node *node);
 } bourse_host_api;
 
 /* ------------------------------------------------------------------------ */
