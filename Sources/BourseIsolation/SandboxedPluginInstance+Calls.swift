@@ -43,6 +43,11 @@ extension SandboxedPluginInstance {
         let deadline = inFlight.oldestSentAt + options.callTimeoutNanoseconds
         let status = try awaitResult(of: .deliver, deadline: deadline, limit: options.callTimeoutNanoseconds) {
             self.inFlight.acknowledgeOldest(at: Clock.monotonicNanoseconds())
+            self.acknowledgedDeliveries += 1
+            if WorkerFaultInjection.shouldKill(node: self.label, acknowledged: self.acknowledgedDeliveries, restarts: self.restarts),
+               let worker = self.worker {
+                _ = kill(worker.pid, SIGKILL)
+            }
         }
         _ = status
     }

@@ -27,7 +27,9 @@ final class SandboxedPluginInstance: PluginInstance {
     private var closeChannel: (() -> Void)?
     var counterMap: [UInt32: UInt32] = [:]
     var started = false
-    private var restarts = 0
+    private(set) var restarts = 0
+    /// Delivered batches the worker acknowledged, over the node's life (for ``WorkerFaultInjection``).
+    var acknowledgedDeliveries = 0
     private var quarantine: BourseError?
     /// Messages held for the worker when the node was quarantined (never handled).
     private(set) var undeliveredMessages = 0

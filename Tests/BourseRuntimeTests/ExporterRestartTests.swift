@@ -1,0 +1,68 @@
+import BourseTestSupport
+import Foundation
+import Testing
+
+/// An exporter whose worker is killed in the middle of a run: the restarted
+/// instance appends, and every batch the killed one had not acknowledged is
+/// delivered again — the output has every row once.
+@Suite("Exporters across a worker restart", .serialized)
+struct ExporterRestartTests {
+    @Test("csv-export killed after its 5th batch: one header, every bar once, in order", arguments: ["csv", "binary"])
+    func csvExportContinuesAfterKill(format: String) throws {
+        let pluginDirectory = TestPaths.firstPartyPluginDirectory
+        try #require(FileManager.default.fileExists(atPath: pluginDirectory + "/libbourse-csv-export.so"),
+                     "build the first-party plugins first: swift build --package-path Plugins")
+        let dir = TemporaryDirectory(prefix: "bourse-export-restart")
+        let data = TestPaths.repositoryRoot + "/docs/examples/demo/data"
+        let graph = try dir.write("graph.yaml", """
+        version: 1
+        nodes:
+          - id: spy
+            plugin: csv-bars
+            config: {path: "\(data)/spy.zip", instrument: SPY, interval: 1d}
+            allow: ["read-paths:\(data)"]
+            publishes: bars.SPY.1d
+          - id: export
+            plugin: csv-export
+            config: {format: \(format), path: "\(dir.path)/out/bars.\(format)"}
+            subscribes: bars.>
+            batch_size: 64
+            allow: ["write-paths:\(dir.path)/out"]
+        """)
+        var environment = ProcessInfo.processInfo.environment
+        environment["BOURSE_FAULT_KILL_WORKER"] = "export:5"
+        let result = try runProcess(TestPaths.bourseExecutable, ["run", graph, "--plugin-path", pluginDirectory],
+                                    environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("node 'export' (csv-export): worker failed in on_messages: killed by SIGKILL"),
+                "\(result.stderr)")
+        #expect(result.stderr.contains("restart 1 of 3"), "\(result.stderr)")
+        #expect(result.stderr.contains("appending to \(dir.path)/out/bars.\(format)"), "\(result.stderr)")
+
+        // Read back with the same codec as the `file` source would: every bar of spy.zip once, in order.
+        let decoded = try runProcess(TestPaths.bourseExecutable, ["run", try dir.write("check.yaml", """
+        version: 1
+        nodes:
+          - id: back
+            plugin: file
+            config: {path: "\(dir.path)/out/bars.\(format)", codec: \(format)}
+            allow: ["read-paths:\(dir.path)/out"]
+            publishes: bars.SPY.1d
+          - id: again
+            plugin: csv-export
+            config: {format: csv, path: "\(dir.path)/check/bars.csv"}
+            subscribes: bars.>
+            allow: ["write-paths:\(dir.path)/check"]
+        """), "--plugin-path", pluginDirectory])
+        #expect(decoded.status == 0, "\(decoded.stderr)")
+        let lines = try String(contentsOfFile: dir.file("check/bars.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.first?.hasPrefix("time,topic,instrument,open") == true)
+        let times = lines.dropFirst().map { $0.prefix { $0 != "," } }
+        #expect(times.count == 5849, "\(times.count) rows")
+        #expect(zip(times, times.dropFirst()).allSatisfy { $0 < $1 }, "every bar once, in order")
+        if format == "csv" {
+            let text = try String(contentsOfFile: dir.file("out/bars.csv"), encoding: .utf8)
+            #expect(text.components(separatedBy: "time,topic,instrument").count == 2, "one header")
+        }
+    }
+}
