@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "BourseBusTests", dependencies: ["BourseBus"]),
         .testTarget(name: "BoursePluginHostTests", dependencies: ["BoursePluginHost", "BourseTestSupport"]),
         .testTarget(name: "BourseGraphTests", dependencies: ["BourseGraph", "BourseTestSupport"]),
-        .testTarget(name: "BourseRuntimeTests", dependencies: ["BourseRuntime", "BourseTestSupport"]),
+        .testTarget(name: "BourseRuntimeTests", dependencies: ["BourseRuntime", "BourseStore", "BourseTestSupport"]),
         .testTarget(name: "BourseCLITests", dependencies: ["BourseTestSupport"]),
         .testTarget(name: "BourseTransportTests", dependencies: ["BourseTransport", "CBourseRing"]),
         .testTarget(name: "BourseSandboxTests", dependencies: ["BourseSandbox", "BourseTestSupport"]),

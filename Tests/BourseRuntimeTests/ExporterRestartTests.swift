@@ -1,3 +1,4 @@
+import BourseStore
 import BourseTestSupport
 import Foundation
 import Testing
@@ -64,5 +65,38 @@ struct ExporterRestartTests {
             let text = try String(contentsOfFile: dir.file("out/bars.csv"), encoding: .utf8)
             #expect(text.components(separatedBy: "time,topic,instrument").count == 2, "one header")
         }
+    }
+
+    @Test("sqlite killed after its 5th batch: every bar once (its transaction per batch commits before the acknowledgement)")
+    func sqliteContinuesAfterKill() throws {
+        let pluginDirectory = TestPaths.firstPartyPluginDirectory
+        try #require(FileManager.default.fileExists(atPath: pluginDirectory + "/libbourse-sqlite.so"),
+                     "build the first-party plugins first: swift build --package-path Plugins")
+        let dir = TemporaryDirectory(prefix: "bourse-export-restart")
+        let data = TestPaths.repositoryRoot + "/docs/examples/demo/data"
+        let graph = try dir.write("graph.yaml", """
+        version: 1
+        nodes:
+          - id: spy
+            plugin: csv-bars
+            config: {path: "\(data)/spy.zip", instrument: SPY, interval: 1d}
+            allow: ["read-paths:\(data)"]
+            publishes: bars.SPY.1d
+          - id: db
+            plugin: sqlite
+            config: {path: "\(dir.path)/out/bars.db"}
+            subscribes: bars.>
+            batch_size: 64
+            allow: ["write-paths:\(dir.path)/out"]
+        """)
+        var environment = ProcessInfo.processInfo.environment
+        environment["BOURSE_FAULT_KILL_WORKER"] = "db:5"
+        let result = try runProcess(TestPaths.bourseExecutable, ["run", graph, "--plugin-path", pluginDirectory],
+                                    environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("node 'db' (sqlite): worker failed in on_messages: killed by SIGKILL"), "\(result.stderr)")
+        let database = try SQLiteDatabase(path: dir.file("out/bars.db"))
+        let rows = try database.query("SELECT COUNT(*), COUNT(DISTINCT time_ns) FROM bars")
+        #expect(rows.first?.int(0) == 5849 && rows.first?.int(1) == 5849, "\(rows)")
     }
 }
