@@ -7,7 +7,9 @@ import Glibc
 /// node `NODE` with SIGKILL right after its Nth delivered batch was
 /// acknowledged, while later batches may be in flight — as if the worker had
 /// died there. Supervision then restarts it and delivers every batch it had
-/// not acknowledged again. Unset (the normal case), nothing happens.
+/// not acknowledged again. Unset (the normal case), nothing happens. `N`
+/// must come before the node's last batch: a kill found only in `flush` or
+/// `stop` is a failed call, not restarted.
 enum WorkerFaultInjection {
     /// The node id and batch number of `BOURSE_FAULT_KILL_WORKER`.
     static let target: (node: String, batch: Int)? = {

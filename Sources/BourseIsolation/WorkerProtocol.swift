@@ -62,6 +62,8 @@ struct WorkerConfiguration: Equatable {
     var permissions: String
     /// How many times the node's worker was restarted before this one (`restart_count`).
     var restartCount: UInt32
+    /// The host's run id (`run_id`).
+    var runID: UInt64
 
     static func == (a: WorkerConfiguration, b: WorkerConfiguration) -> Bool {
         a.encoded() == b.encoded()
@@ -81,12 +83,13 @@ struct WorkerConfiguration: Equatable {
         }
         e.string(permissions)
         e.u32(restartCount)
+        e.u64(runID)
         return e.bytes
     }
 
     init(pluginPath: String, nodeID: UInt32, nodeName: String, configJSON: String, outputs: [UInt32],
          topics: [(id: UInt32, name: String)], fields: [(topic: UInt32, names: [String])], permissions: String,
-         restartCount: UInt32 = 0) {
+         restartCount: UInt32 = 0, runID: UInt64 = HostRun.id) {
         self.pluginPath = pluginPath
         self.nodeID = nodeID
         self.nodeName = nodeName
@@ -96,6 +99,7 @@ struct WorkerConfiguration: Equatable {
         self.fields = fields
         self.permissions = permissions
         self.restartCount = restartCount
+        self.runID = runID
     }
 
     init(decoding bytes: UnsafeRawBufferPointer) throws {
@@ -109,6 +113,7 @@ struct WorkerConfiguration: Equatable {
         fields = try d.list { d in (topic: try d.u32(), names: try d.list { try $0.string() }) }
         permissions = try d.string()
         restartCount = try d.u32()
+        runID = try d.u64()
         try d.finish()
     }
 }

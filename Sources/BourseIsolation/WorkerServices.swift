@@ -10,6 +10,7 @@ final class WorkerServices: NodeServices {
     let nodeName: String
     let outputTopics: [UInt32]
     let restartCount: UInt32
+    let runID: UInt64
     private let channel: FrameChannel
     private let inbox: DeliveryInbox
     private var topicIDs: [String: UInt32] = [:]
@@ -28,6 +29,7 @@ final class WorkerServices: NodeServices {
         nodeName = configuration.nodeName
         outputTopics = configuration.outputs
         restartCount = configuration.restartCount
+        runID = configuration.runID
         self.channel = channel
         for (id, name) in configuration.topics {
             topicIDs[name] = id

@@ -184,6 +184,7 @@ let hostAPITable: UnsafePointer<bourse_host_api> = {
         return host.cString(host.services.nodeName)
     }
     api.restart_count = { node in HostNode.from(node)?.services.restartCount ?? 0 }
+    api.run_id = { node in HostNode.from(node)?.services.runID ?? 0 }
     let pointer = UnsafeMutablePointer<bourse_host_api>.allocate(capacity: 1)
     pointer.initialize(to: api)
     return UnsafePointer(pointer)

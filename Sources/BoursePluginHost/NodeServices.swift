@@ -37,9 +37,23 @@ public protocol NodeServices: AnyObject {
     /// How many times the node's worker was restarted before this instance
     /// was created (`restart_count`, ABI 1.2).
     var restartCount: UInt32 { get }
+    /// The run's id (`run_id`, ABI 1.2): ``HostRun/id`` of the host process.
+    var runID: UInt64 { get }
 }
 
 extension NodeServices {
     /// 0: an instance hosted in process is never recreated.
     public var restartCount: UInt32 { 0 }
+    /// This process's ``HostRun/id``.
+    public var runID: UInt64 { HostRun.id }
+}
+
+/// The run of this host process.
+public enum HostRun {
+    /// A random, non-zero number drawn once per host process (`run_id`, ABI
+    /// 1.2): the same for every node and every restarted worker of the run.
+    public static let id: UInt64 = {
+        var generator = SystemRandomNumberGenerator()
+        return UInt64.random(in: 1...UInt64.max, using: &generator)
+    }()
 }

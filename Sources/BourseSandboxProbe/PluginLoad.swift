@@ -45,6 +45,7 @@ func makeStubHostAPI() -> bourse_host_api {
     host.node_id = { _ in 1 }
     host.node_name = { _ in UnsafePointer(stubNodeName) }
     host.restart_count = { _ in 0 }
+    host.run_id = { _ in 1 }
     return host
 }
 

@@ -38,6 +38,11 @@ public final class PluginContext {
     /// are delivered again; an exporter writing files continues (appends to)
     /// what it wrote instead of starting over.
     public let restartCount: Int
+    /// A random number drawn once per run of the host: the same for every
+    /// node and every restarted instance (0 with a host older than ABI 1.2).
+    /// With ``restartCount``, tells files written earlier in this run (to
+    /// continue) from files left by an earlier run (to start over).
+    public let runID: UInt64
 
     /// Wraps the host table; the caller has checked that every 1.0 function is present.
     init(host: bourse_host_api, node: OpaquePointer?) {
@@ -46,6 +51,7 @@ public final class PluginContext {
         nodeName = host.node_name(node).map { String(cString: $0) } ?? ""
         nodeID = host.node_id(node)
         restartCount = host.restart_count.map { Int($0(node)) } ?? 0
+        runID = host.run_id.map { $0(node) } ?? 0
         let outputCount = host.output_count(node)
         var outputs: [Topic] = []
         outputs.reserveCapacity(Int(outputCount))

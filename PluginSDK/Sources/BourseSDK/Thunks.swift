@@ -104,9 +104,12 @@ private func hostIsUsable(_ host: UnsafePointer<bourse_host_api>?) throws -> bou
     guard hostSize >= minimum else {
         throw PluginError("host table too small: \(hostSize) bytes, need \(minimum)")
     }
+    // Copy whole 8-byte function pointers only: a table size that ends inside
+    // one (a malformed host) leaves that function NULL.
     var table = bourse_host_api()
     withUnsafeMutableBytes(of: &table) { copy in
-        copy.copyMemory(from: UnsafeRawBufferPointer(start: host, count: min(hostSize, copy.count)))
+        let whole = min(hostSize, copy.count) / 8 * 8
+        copy.copyMemory(from: UnsafeRawBufferPointer(start: host, count: whole))
     }
     let present: [Bool] = [
         table.publish != nil, table.log != nil, table.now_ns != nil, table.monotonic_ns != nil,

@@ -37,6 +37,7 @@ func makeHarnessHostTable() -> UnsafeMutablePointer<bourse_host_api> {
     table.node_id = hostNodeID
     table.node_name = hostNodeName
     table.restart_count = hostRestartCount
+    table.run_id = hostRunID
     let pointer = UnsafeMutablePointer<bourse_host_api>.allocate(capacity: 1)
     pointer.initialize(to: table)
     return pointer
@@ -252,6 +253,10 @@ private func hostFieldName(_ node: OpaquePointer?, _ topic: UInt32, _ index: UIn
 
 private func hostNodeID(_ node: OpaquePointer?) -> UInt32 {
     state(node).nodeID
+}
+
+private func hostRunID(_ node: OpaquePointer?) -> UInt64 {
+    state(node).locked { $0.runID }
 }
 
 private func hostRestartCount(_ node: OpaquePointer?) -> UInt32 {

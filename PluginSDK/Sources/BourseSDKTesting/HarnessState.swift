@@ -58,6 +58,8 @@ final class HarnessState: @unchecked Sendable {
     let nodeID: UInt32 = 1
     /// What `restart_count` answers (set before `create`).
     var restartCount: UInt32 = 0
+    /// What `run_id` answers.
+    var runID: UInt64 = 1
     let nodeNameCString: UnsafeMutablePointer<CChar>
     var topics = InternTable()
     var instruments = InternTable()

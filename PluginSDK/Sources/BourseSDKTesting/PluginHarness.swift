@@ -54,25 +54,28 @@ public final class PluginHarness {
     ///   - restartCount: what the host's `restart_count` answers: 0 for a
     ///     first instance, N to act as the instance made after the node's
     ///     worker failed N times (to test that an exporter continues its files).
+    ///   - runID: what the host's `run_id` answers (the same for the
+    ///     instances of one run; another value acts as a later run).
     ///   - hostABIMinor: the ABI minor of the host to act as; an older host's
     ///     table ends where that version's did (1.0 and 1.1: no `restart_count`).
     /// - Throws: ``PluginError`` when the descriptor is invalid, a topic name
     ///   is invalid, or `create` fails (with the plugin's message and code).
     public convenience init<P: Plugin>(_ type: P.Type, config: String = "{}", outputs: [String] = ["out"],
-                                       topics: [String] = [], restartCount: Int = 0,
+                                       topics: [String] = [], restartCount: Int = 0, runID: UInt64 = 1,
                                        hostABIMinor: Int = Int(BourseABI.minor)) throws {
         guard let descriptor = exportAnyPlugin(type) else {
             throw PluginError("\(type) adopts none of SourcePlugin, IndicatorPlugin, ModelPlugin, CodecPlugin, ExporterPlugin")
         }
         try self.init(descriptor: descriptor, config: config, outputs: outputs, topics: topics, restartCount: restartCount,
-                      hostABIMinor: hostABIMinor)
+                      runID: runID, hostABIMinor: hostABIMinor)
     }
 
     /// Runs any plugin from its `bourse_plugin_descriptor` — for example a C
     /// plugin linked into the test target, by passing the result of its
     /// `bourse_plugin_entry_v1()`. Same checks and parameters as the generic initializer.
     public init(descriptor raw: UnsafeRawPointer, config: String = "{}", outputs: [String] = ["out"],
-                topics: [String] = [], restartCount: Int = 0, hostABIMinor: Int = Int(BourseABI.minor)) throws {
+                topics: [String] = [], restartCount: Int = 0, runID: UInt64 = 1,
+                hostABIMinor: Int = Int(BourseABI.minor)) throws {
         for topic in outputs + topics where !HarnessRules.isValidTopic(topic) {
             throw PluginError("invalid topic name \"\(topic)\"")
         }
@@ -92,6 +95,7 @@ public final class PluginHarness {
         }
         state.locked { state in
             state.restartCount = UInt32(clamping: restartCount)
+            state.runID = runID
             state.outputs = outputs.map { state.topics.intern($0) }
             topics.forEach { _ = state.topics.intern($0) }
         }

@@ -14,4 +14,4 @@ _Static_assert(offsetof(bourse_plugin_descriptor, permissions) == 64, "ABI 1.0 d
 _Static_assert(sizeof(bourse_plugin_descriptor) == 72, "ABI 1.1 descriptor is 72 bytes");
 _Static_assert(sizeof(bourse_plugin_api) == 64, "ABI 1.0 plugin api is 64 bytes");
 _Static_assert(offsetof(bourse_host_api, restart_count) == 8 + 17 * 8, "ABI 1.0 host api size; 1.2 appends restart_count");
-_Static_assert(sizeof(bourse_host_api) == 8 + 18 * 8, "ABI 1.2 host api size");
+_Static_assert(sizeof(bourse_host_api) == 8 + 19 * 8, "ABI 1.2 host api size: restart_count, run_id");

@@ -296,8 +296,10 @@ struct PluginTests {
         #expect(try PluginHarness(SMAIndicator.self).logs.contains { $0.message == "restart count 0" })
         #expect(try PluginHarness(SMAIndicator.self, restartCount: 3).logs.contains { $0.message == "restart count 3" })
         // An ABI 1.1 host's table ends before restart_count: the SDK reads no further.
-        let older = try PluginHarness(SMAIndicator.self, restartCount: 3, hostABIMinor: 1)
+        #expect(try PluginHarness(SMAIndicator.self, runID: 77).logs.contains { $0.message == "run id 77" })
+        let older = try PluginHarness(SMAIndicator.self, restartCount: 3, runID: 77, hostABIMinor: 1)
         #expect(older.logs.contains { $0.message == "restart count 0" })
+        #expect(older.logs.contains { $0.message == "run id 0" })
     }
 
     @Test func exportPluginReturnsAStableDescriptor() throws {

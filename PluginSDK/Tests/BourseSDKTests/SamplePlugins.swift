@@ -96,6 +96,7 @@ final class SMAIndicator: IndicatorPlugin {
         self.output = output
         try context.declareFields(["sma", "count"], for: output)
         context.log(.debug, "restart count \(context.restartCount)")
+        context.log(.debug, "run id \(context.runID)")
     }
 
     func onMessages(_ batch: MessageBatch) throws {

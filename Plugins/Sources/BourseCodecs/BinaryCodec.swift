@@ -348,3 +348,26 @@ extension Array where Element == UInt8 {
         return value
     }
 }
+
+extension BinaryCodec {
+    /// The length of the longest prefix of a stream of `size` bytes that is
+    /// made of whole headers and frames (0 when it does not start with a
+    /// header): where a writer that died in the middle of a frame left the
+    /// last complete record. `read(offset, count)` returns the stream's bytes
+    /// there (at least `count` of them while `offset + count <= size`).
+    public static func wholeRecordsLength(size: Int, read: (Int, Int) throws -> [UInt8]) rethrows -> Int {
+        var position = 0
+        while size - position >= 4 {
+            let word = try read(position, 4)
+            if Array(word.prefix(4)) == magic {
+                guard size - position >= headerSize else { break }
+                position += headerSize
+                continue
+            }
+            let length = Int(UInt32(word[0]) | UInt32(word[1]) << 8 | UInt32(word[2]) << 16 | UInt32(word[3]) << 24)
+            guard position > 0, (1...maxFrameLength).contains(length), size - position - 4 >= length else { break }
+            position += 4 + length
+        }
+        return position
+    }
+}

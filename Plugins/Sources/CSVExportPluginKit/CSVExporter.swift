@@ -17,10 +17,12 @@ import CBourseABI
 ///
 /// A path may contain `{topic}`, replaced by the topic name (a `/` in the
 /// name becomes `_`), giving one file per topic. Directories are created as
-/// needed; files are truncated when first written in a run, except by an
-/// instance made after the node's worker failed (`restartCount` > 0), which
-/// appends (a CSV file keeps its header, which must match). Each delivered
-/// batch is written out before the call returns.
+/// needed; files are truncated when first written in a run and marked with
+/// the run's id (`DIR/.NAME.bourse-run`). An instance made after the node's
+/// worker failed (`restartCount` > 0) continues a file marked with this run
+/// (appends, after cutting a record left half-written; a CSV file keeps its
+/// header, which must match) and starts any other over. Each delivered batch
+/// is written out before the call returns.
 ///
 /// Columns: `time` (ISO-8601 UTC, fraction only when non-zero), `topic`,
 /// `instrument`, then the payload's fields (bar: open, high, low, close,
@@ -159,8 +161,13 @@ public final class CSVExporter: ExporterPlugin {
             if let existing = sinks[path] {
                 sink = existing
             } else {
-                let made = try FileSink(path: path, append: context.restartCount > 0, headerLine: format == .csv)
-                if context.restartCount > 0 {
+                let records: FileSink.Records = switch format {
+                case .csv: .lines(header: true)
+                case .jsonl: .lines(header: false)
+                case .binary: .binaryFrames
+                }
+                let made = try FileSink(path: path, records: records, runID: context.runID, restartCount: context.restartCount)
+                if made.continued {
                     context.log(.info, "csv-export: restarted instance (restart \(context.restartCount)): appending to \(path)")
                 }
                 sinks[path] = made

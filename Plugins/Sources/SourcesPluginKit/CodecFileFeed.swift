@@ -68,7 +68,8 @@ public final class CodecFileFeed: MarketFeed {
             batch.status = .ended
             return batch
         }
-        while batch.items.count < max(maxItems, 1) {
+        // Problems count too: a file of mostly unusable messages is read a batch at a time.
+        while batch.items.count + batch.problems.count < max(maxItems, 1) {
             let item: DecodedItem
             if pendingIndex < pending.count {
                 item = pending[pendingIndex]

@@ -72,6 +72,7 @@ func restartedExportContinuesTheFile(format: String) throws {
     defer { try? FileManager.default.removeItem(at: dir) }
     let file = dir.appendingPathComponent("out.csv")
     try Data("time,topic,instrument,price,size\n".utf8).write(to: file)
+    try Data("run 1\n".utf8).write(to: dir.appendingPathComponent(".out.csv.bourse-run"))  // written earlier in this run
     let h = try PluginHarness(CSVExporter.self, config: #"{"path": \#(json(file.path))}"#, outputs: [], topics: ["bars.SPY"],
                               restartCount: 2)
     #expect {
@@ -79,4 +80,58 @@ func restartedExportContinuesTheFile(format: String) throws {
     } throws: { error in
         "\(error)".contains("cannot continue \(file.path) after a restart: it has the columns time,topic,instrument,price,size")
     }
+}
+
+@Test func aRestartedInstanceStartsOverAFileOfAnotherRun() throws {
+    let dir = try TestData.temporaryDirectory("export-restart")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = try writeAcrossARestart(format: "csv", in: dir)  // run 1
+    // Run 2 dies before its first message for this file: the new instance must not append to run 1's rows.
+    let later = try PluginHarness(CSVExporter.self, config: #"{"path": \#(json(file.path))}"#, outputs: [], topics: ["bars.SPY"],
+                                  restartCount: 1, runID: 2)
+    try sendBatch(later, 0..<5)
+    try later.stop()
+    #expect(try decodeFile(file, codec: "csv").count == 5)
+    #expect(try String(contentsOf: dir.appendingPathComponent(".bars.csv.bourse-run"), encoding: .utf8) == "run 2\n")
+}
+
+@Test(arguments: ["csv", "jsonl", "binary"])
+func aHalfWrittenLastRecordIsCutBeforeAppending(format: String) throws {
+    let dir = try TestData.temporaryDirectory("export-restart")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("bars.\(format)")
+    let config = #"{"format": "\#(format)", "path": \#(json(file.path))}"#
+    do {
+        let first = try PluginHarness(CSVExporter.self, config: config, outputs: [], topics: ["bars.SPY"])
+        try sendBatch(first, 0..<10)
+    }
+    // A writer killed inside write(): the file ends in the middle of a record of the next (unacknowledged) batch.
+    var bytes = Array(try Data(contentsOf: file))
+    let wholeSize = bytes.count
+    let encoder = try Codecs.named(format).makeEncoder()
+    func encoded(_ i: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        let b = bar(i)
+        try encoder.encode(CodecMessage(topic: "bars.SPY", instrument: "SPY", eventTime: b.eventTime, payload: b.payload), into: &out)
+        return out
+    }
+    _ = try encoded(9)  // the stream's header and strings
+    let record = try encoded(10)
+    bytes += record.prefix(record.count / 2)  // the first half of bar 10's record
+    try Data(bytes).write(to: file)
+    let second = try PluginHarness(CSVExporter.self, config: config, outputs: [], topics: ["bars.SPY"], restartCount: 1)
+    try sendBatch(second, 10..<20)
+    try second.stop()
+    let decoder = try Codecs.named(format).makeDecoder(sourceName: file.path)
+    decoder.feed(Array(try Data(contentsOf: file)))
+    decoder.finishInput()
+    var back: [CodecMessage] = [], skipped = 0
+    while let item = try decoder.next() {
+        switch item {
+        case .message(let m): back.append(m)
+        case .skipped: skipped += 1
+        }
+    }
+    #expect(skipped == 0)
+    #expect(back.map(\.eventTime) == (0..<20).map { bar($0).eventTime }, "\(back.count) of 20 after cutting at \(wholeSize)")
 }

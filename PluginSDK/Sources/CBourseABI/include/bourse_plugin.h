@@ -44,7 +44,7 @@ extern "C" {
 #define BOURSE_ABI_MAJOR 1
 /** ABI minor version: grows when fields or functions are appended.
  *  1.1 appended bourse_plugin_descriptor.permissions;
- *  1.2 appended bourse_host_api.restart_count. */
+ *  1.2 appended bourse_host_api.restart_count and run_id. */
 #define BOURSE_ABI_MINOR 2
 
 /** Name of the single symbol a plugin exports. */
@@ -424,6 +424,14 @@ typedef struct bourse_host_api {
      * failed instance wrote (append) instead of starting over.
      */
     uint32_t (*restart_count)(bourse_node *node);
+
+    /**
+     * A random number drawn once per run of the host (`bourse run`): the same
+     * for every node and every restarted instance, another one next run. With
+     * restart_count an exporter tells the files it wrote in this run (to be
+     * continued) from files left by an earlier run (to be started over).
+     */
+    uint64_t (*run_id)(bourse_node *node);
 } bourse_host_api;
 
 /* ------------------------------------------------------------------------ */
