@@ -139,7 +139,8 @@ func formatSummary(_ summary: RunSummary) -> String {
         let rate = s.wallNanoseconds > 0 ? Double(max(s.messagesIn, s.messagesOut)) / (Double(s.wallNanoseconds) / 1e9) : 0
         return [n.id, "\(n.plugin) \(n.version)", n.kind, "\(s.messagesIn)", "\(s.messagesOut)", "\(s.errors)",
                 formatDuration(s.busyNanoseconds), formatDuration(s.wallNanoseconds), String(format: "%.0f/s", rate),
-                n.quarantined ? "QUARANTINED" : n.failure == nil ? "ok" : "FAILED"]
+                n.quarantined ? "QUARANTINED" : n.failure != nil ? "FAILED"
+                    : s.restarts > 0 ? "ok, restarted \(s.restarts)×" : "ok"]
     }
     var text = formatTable(["node", "plugin", "kind", "in", "out", "errors", "busy", "wall", "rate", "status"], rows,
                            rightAligned: [3, 4, 5, 6, 7, 8])

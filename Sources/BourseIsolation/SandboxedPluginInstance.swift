@@ -28,6 +28,8 @@ final class SandboxedPluginInstance: PluginInstance {
     var counterMap: [UInt32: UInt32] = [:]
     var started = false
     private(set) var restarts = 0
+    /// See ``PluginInstance/workerRestarts``.
+    var workerRestarts: Int { restarts }
     /// Delivered batches the worker acknowledged, over the node's life (for ``WorkerFaultInjection``).
     var acknowledgedDeliveries = 0
     private var quarantine: BourseError?

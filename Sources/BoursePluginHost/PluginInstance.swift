@@ -41,6 +41,9 @@ public protocol PluginInstance: AnyObject {
     /// Messages delivered (and counted in) that the plugin will never handle:
     /// those a quarantined sandboxed instance still held. 0 otherwise.
     var undeliveredMessages: Int { get }
+    /// How many times the instance was created again in a new worker after
+    /// its worker failed. 0 in process.
+    var workerRestarts: Int { get }
 }
 
 extension PluginInstance {
@@ -52,6 +55,9 @@ extension PluginInstance {
 
     /// In-process delivery is synchronous: nothing is ever held.
     public var undeliveredMessages: Int { 0 }
+
+    /// An in-process instance is never recreated.
+    public var workerRestarts: Int { 0 }
 }
 
 /// Loads plugins and creates instances: the single interface behind which

@@ -139,6 +139,7 @@ public final class GraphRunner: @unchecked Sendable {
             runProcessor(node)
         }
         finish(node)
+        node.statistics.restarts = node.instance?.workerRestarts ?? 0
         node.statistics.cpuNanoseconds = Clock.threadCPUNanoseconds() - cpuStart
         node.statistics.wallNanoseconds = Clock.monotonicNanoseconds() - wallStart
     }

@@ -34,6 +34,8 @@ public struct NodeStatistics: Sendable, Codable {
     public var cpuNanoseconds: Int64 = 0
     /// From thread start to thread end, ns.
     public var wallNanoseconds: Int64 = 0
+    /// Times the node's worker failed and was restarted (sandboxed nodes).
+    public var restarts = 0
 }
 
 /// A node of a running graph: its plugin instance, its place on the bus,

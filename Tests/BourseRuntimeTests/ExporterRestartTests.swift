@@ -40,6 +40,7 @@ struct ExporterRestartTests {
         #expect(result.stderr.contains("node '\(id)' (\(exporter)): worker failed in on_messages: killed by SIGKILL"),
                 "\(result.stderr)")
         #expect(result.stderr.contains("restart 1 of 3"), "\(result.stderr)")
+        #expect(result.stdout.contains("ok, restarted 1×"), "\(result.stdout)")
         return result
     }
 
