@@ -39,7 +39,7 @@ public struct BinaryCodec: Codec {
     public static let magic: [UInt8] = Array("BRSM".utf8)
     /// The magic read as a little-endian frame length (far above
     /// ``maxFrameLength``, so a header after frames is never taken for one).
-    static let magicWord = Int(UInt32(magic[0]) | UInt32(magic[1]) << 8 | UInt32(magic[2]) << 16 | UInt32(magic[3]) << 24)
+    static let magicWord = Int(magic.loadLittleEndian(UInt32.self, at: 0))
     /// The format version this codec writes and reads.
     public static let version: UInt16 = 1
     /// Bytes of the stream header.
@@ -358,13 +358,12 @@ extension BinaryCodec {
     public static func wholeRecordsLength(size: Int, read: (Int, Int) throws -> [UInt8]) rethrows -> Int {
         var position = 0
         while size - position >= 4 {
-            let word = try read(position, 4)
-            if Array(word.prefix(4)) == magic {
+            let length = Int(try read(position, 4).loadLittleEndian(UInt32.self, at: 0))
+            if length == magicWord {
                 guard size - position >= headerSize else { break }
                 position += headerSize
                 continue
             }
-            let length = Int(UInt32(word[0]) | UInt32(word[1]) << 8 | UInt32(word[2]) << 16 | UInt32(word[3]) << 24)
             guard position > 0, (1...maxFrameLength).contains(length), size - position - 4 >= length else { break }
             position += 4 + length
         }

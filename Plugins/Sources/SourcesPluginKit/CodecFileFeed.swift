@@ -25,6 +25,8 @@ public final class CodecFileFeed: MarketFeed {
     public private(set) var symbols: [String]
     /// The payload kinds seen in the look-ahead ("bar" when none).
     public private(set) var kinds: [String]
+    /// ``symbols`` for the per-message check.
+    private var knownSymbols: Set<String> = []
     private let file: DecodedFile
     private let defaultInstrument: String
     private var pending: [DecodedItem] = []
@@ -54,6 +56,7 @@ public final class CodecFileFeed: MarketFeed {
             if !kinds.contains(payload.kindName) { kinds.append(payload.kindName) }
         }
         self.kinds = kinds.isEmpty ? ["bar"] : kinds
+        knownSymbols = Set(symbols)
         guard !symbols.isEmpty else {
             file.close()
             throw PluginError("file: \(file.source.displayName) names no instrument in its first messages: set 'instrument'", code: 2)
@@ -93,7 +96,7 @@ public final class CodecFileFeed: MarketFeed {
                         message: "\(file.source.displayName): \(message) is not a bar, trade or quote"))
                     continue
                 }
-                guard symbols.contains(symbol) else {
+                guard knownSymbols.contains(symbol) else {
                     batch.problems.append(FeedProblem(rule: "unknown_instrument",
                         message: "\(file.source.displayName): \(message) names an instrument not among the first messages' (\(symbols.joined(separator: ", ")))"))
                     continue
